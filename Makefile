@@ -1,0 +1,67 @@
+# Alliance Procurement: `make run` serves the app, `make test` runs every check.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+
+PORT ?= 8000
+DEMO_PASSWORD ?= Alliance-demo-2026
+# Tests run against the machine's PostgreSQL and Redis; pytest-django creates
+# its own database (test_alliance_procurement) and drops it afterwards.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/alliance_procurement
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: help install run serve test lint system-packages services migrate
+
+help:
+	@echo "make run    install, migrate, load demo data and serve on http://127.0.0.1:$(PORT)"
+	@echo "make test   install what is needed, start services, run lint and every test"
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(shell command -v $(PYTHON))
+	touch $@
+
+install: $(VENV)/.synced
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+# Embedded defaults (SQLite, tasks in process) unless DATABASE_URL and
+# CELERY_BROKER_URL are set; then web, worker and beat run together (Procfile).
+run: migrate
+	$(PY) manage.py seed_demo --password "$(DEMO_PASSWORD)"
+	@if [ -n "$$DATABASE_URL" ] && [ -n "$$CELERY_BROKER_URL" ]; then \
+		$(PY) manage.py collectstatic --noinput -v 0; \
+		PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile; \
+	else \
+		$(PY) manage.py runserver 127.0.0.1:$(PORT); \
+	fi
+
+system-packages:
+	@bash scripts/ensure-system-packages.sh
+
+services:
+	@bash scripts/ensure-services.sh
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	DJANGO_DEBUG=false DJANGO_SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
+		DJANGO_ALLOWED_HOSTS=procurement.example.nhs.uk \
+		$(PY) manage.py check --deploy --fail-level WARNING
+	$(PY) manage.py makemigrations --check --dry-run
+
+# pytest exits 5 when it collected no test: that is a broken suite, not a pass.
+test: install system-packages services lint
+	@DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+		$(VENV)/bin/pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc

@@ -1,0 +1,3 @@
+from alliance_procurement.celery import app as celery_app
+
+__all__ = ("celery_app",)

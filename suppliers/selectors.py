@@ -1,0 +1,169 @@
+"""Reads about suppliers, contracts and prices."""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from catalogue.models import Item
+from suppliers import pricing
+from suppliers.models import Contract, ContractItem, FuelIndexPrice, PriceTier, Supplier
+from trusts.models import Trust
+
+
+@dataclass(frozen=True)
+class PriceQuote:
+    """What one contract charges for a quantity of an item on a date."""
+
+    contract: Contract
+    contract_item: ContractItem
+    tier: pricing.Tier
+    unit_price: Decimal
+
+
+def tiers_of(contract_item: ContractItem) -> list[pricing.Tier]:
+    """The contract item's tiers as pure values (uses prefetched tiers if present)."""
+    return [
+        pricing.Tier(min_quantity=tier.min_quantity, unit_price=tier.unit_price)
+        for tier in contract_item.tiers.all()
+    ]
+
+
+def index_prices_in_force(
+    index_ids: Iterable[int], on: datetime.date
+) -> dict[int, Decimal]:
+    """Return, per fuel index, the price in force on ``on``; indices without one
+    are left out."""
+    ids = set(index_ids)
+    if not ids:
+        return {}
+    rows = (
+        FuelIndexPrice.objects.filter(index_id__in=ids, effective_date__lte=on)
+        .order_by("index_id", "-effective_date")
+        .values_list("index_id", "price_per_litre")
+    )
+    prices: dict[int, Decimal] = {}
+    for index_id, price in rows:
+        prices.setdefault(index_id, price)
+    return prices
+
+
+def contract_items_priced_on(
+    *, item_ids: Iterable[int], on: datetime.date
+) -> QuerySet[ContractItem]:
+    """Contract items for these items on contracts active on ``on``, with tiers."""
+    return (
+        ContractItem.objects.filter(
+            item_id__in=list(item_ids),
+            contract__in=Contract.objects.active_on(on),
+        )
+        .select_related("contract", "item", "fuel_index")
+        .prefetch_related(
+            Prefetch("tiers", queryset=PriceTier.objects.order_by("min_quantity")),
+            "contract__trusts",
+        )
+        .order_by("contract__reference")
+    )
+
+
+def quote(
+    contract_item: ContractItem, quantity: int, index_prices: dict[int, Decimal]
+) -> PriceQuote:
+    """Price ``quantity`` on one contract item; may raise ``PriceUnavailable``."""
+    tiers = tiers_of(contract_item)
+    return PriceQuote(
+        contract=contract_item.contract,
+        contract_item=contract_item,
+        tier=pricing.tier_for_quantity(tiers, quantity),
+        unit_price=pricing.unit_price(
+            tiers=tiers,
+            quantity=quantity,
+            price_basis=contract_item.price_basis,
+            index_price=index_prices.get(contract_item.fuel_index_id),
+        ),
+    )
+
+
+def best_quotes_for_trust(
+    *, trust: Trust, quantities: dict[int, int], on: datetime.date
+) -> dict[int, PriceQuote]:
+    """Return, per item id, the cheapest quote open to ``trust`` for its quantity.
+
+    Among contracts active on ``on`` and open to the trust, the lowest unit
+    price wins; ties go to the reference that sorts first (DESIGN §5). Items
+    with no such contract, or that cannot be priced, are left out.
+    """
+    contract_items = list(contract_items_priced_on(item_ids=quantities, on=on))
+    index_prices = index_prices_in_force(
+        (ci.fuel_index_id for ci in contract_items if ci.fuel_index_id), on
+    )
+    best: dict[int, PriceQuote] = {}
+    for contract_item in contract_items:
+        if trust.pk not in {t.pk for t in contract_item.contract.trusts.all()}:
+            continue
+        try:
+            offer = quote(
+                contract_item, quantities[contract_item.item_id], index_prices
+            )
+        except (pricing.PriceUnavailable, ValueError):
+            continue
+        current = best.get(contract_item.item_id)
+        if current is None or (offer.unit_price, offer.contract.reference) < (
+            current.unit_price,
+            current.contract.reference,
+        ):
+            best[contract_item.item_id] = offer
+    return best
+
+
+def contracts_list() -> QuerySet[Contract]:
+    """Contracts with supplier, trusts and committed value (net of live orders)."""
+    return (
+        Contract.objects.select_related("supplier")
+        .prefetch_related("trusts")
+        .annotate(
+            committed_value=Coalesce(
+                Sum("orders__net", filter=~Q(orders__status="cancelled")),
+                Value(Decimal("0.00")),
+            )
+        )
+    )
+
+
+def contract_get(*, reference: str) -> Contract:
+    """One contract with its items and tiers; raises ``Contract.DoesNotExist``."""
+    return (
+        contracts_list()
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=ContractItem.objects.select_related("item", "fuel_index")
+                .prefetch_related(
+                    Prefetch(
+                        "tiers", queryset=PriceTier.objects.order_by("min_quantity")
+                    )
+                )
+                .order_by("item__sku"),
+            )
+        )
+        .get(reference=reference)
+    )
+
+
+def contract_items_for_item(item: Item) -> QuerySet[ContractItem]:
+    """Every contract carrying an item, with tiers, for the item's page."""
+    return (
+        ContractItem.objects.filter(item=item)
+        .select_related("contract", "contract__supplier", "fuel_index")
+        .prefetch_related(
+            Prefetch("tiers", queryset=PriceTier.objects.order_by("min_quantity"))
+        )
+        .order_by("contract__reference")
+    )
+
+
+def suppliers_list() -> QuerySet[Supplier]:
+    return Supplier.objects.all()

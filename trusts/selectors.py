@@ -1,0 +1,58 @@
+"""Reads about trusts and people, scoped to the asking user."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from trusts.models import CostCentre, Membership, Role, Site, Trust
+
+_CACHE_ATTR = "_alliance_membership"
+
+
+def membership_get(user: AbstractBaseUser | AnonymousUser) -> Membership | None:
+    """Return the user's membership with its trust, or ``None``.
+
+    Cached on the user object, so a request asks the database once.
+    Inactive users and users without a membership have no roles at all.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if not hasattr(user, _CACHE_ATTR):
+        membership = (
+            Membership.objects.select_related("trust").filter(user=user).first()
+        )
+        setattr(user, _CACHE_ATTR, membership)
+    return getattr(user, _CACHE_ATTR)
+
+
+def user_has_role(user, role: Role | str) -> bool:
+    """Tell whether the user holds ``role`` (DESIGN §1)."""
+    membership = membership_get(user)
+    return bool(membership and getattr(membership, f"is_{Role(role).value}"))
+
+
+def user_trust(user) -> Trust | None:
+    """Return the trust the user belongs to; ``None`` for the alliance team."""
+    membership = membership_get(user)
+    return membership.trust if membership else None
+
+
+def trusts_list() -> QuerySet[Trust]:
+    """Every active trust, with its sites and cost centres prefetched."""
+    return Trust.objects.active().prefetch_related("sites", "cost_centres")
+
+
+def sites_for_trust(trust: Trust) -> QuerySet[Site]:
+    """Active delivery sites of one trust."""
+    return Site.objects.filter(trust=trust, is_active=True).order_by("name")
+
+
+def cost_centres_for_trust(trust: Trust) -> QuerySet[CostCentre]:
+    """Active cost centres of one trust."""
+    return CostCentre.objects.filter(trust=trust, is_active=True).order_by("code")
+
+
+def approvers_of_trust(trust: Trust) -> QuerySet[Membership]:
+    """Active approvers of a trust, with their users (for notifications)."""
+    return Membership.objects.select_related("user").filter(
+        trust=trust, is_approver=True, user__is_active=True
+    )
