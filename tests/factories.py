@@ -168,3 +168,37 @@ def contract_item_with_tiers(*, tiers, **kwargs) -> ContractItem:
             unit_price=Decimal(price),
         )
     return contract_item
+
+
+# --- orders ------------------------------------------------------------------
+
+from orders.models import Requisition, RequisitionLine  # noqa: E402
+
+
+class RequisitionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Requisition
+
+    trust = factory.SubFactory(TrustFactory)
+    requester = factory.SubFactory(
+        UserFactory,
+        membership__trust=factory.SelfAttribute("...trust"),
+        membership__is_requisitioner=True,
+    )
+    site = factory.SubFactory(SiteFactory, trust=factory.SelfAttribute("..trust"))
+    cost_centre = factory.SubFactory(
+        CostCentreFactory, trust=factory.SelfAttribute("..trust")
+    )
+    needed_by = factory.LazyFunction(
+        lambda: datetime.date.today() + datetime.timedelta(days=14)  # noqa: DTZ011 -- a date only
+    )
+    number = factory.Sequence(lambda n: f"R-{n:05d}")
+
+
+class RequisitionLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RequisitionLine
+
+    requisition = factory.SubFactory(RequisitionFactory)
+    item = factory.SubFactory(ItemFactory)
+    quantity = 10
