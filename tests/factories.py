@@ -202,3 +202,81 @@ class RequisitionLineFactory(factory.django.DjangoModelFactory):
     requisition = factory.SubFactory(RequisitionFactory)
     item = factory.SubFactory(ItemFactory)
     quantity = 10
+
+
+from orders.models import (  # noqa: E402
+    Allocation,
+    JointPurchaseOrder,
+    OrderLine,
+    OrderShare,
+    PoolingRound,
+)
+
+
+class PoolingRoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PoolingRound
+
+    cut_off = factory.LazyFunction(lambda: datetime.datetime.now(tz=datetime.UTC))
+    pricing_date = factory.LazyFunction(
+        lambda: datetime.date.today()  # noqa: DTZ011 -- a date only
+    )
+    opened_by = factory.SubFactory(UserFactory, membership__is_buyer=True)
+
+
+class JointPurchaseOrderFactory(factory.django.DjangoModelFactory):
+    """An order without lines; money columns are filled by what builds its lines."""
+
+    class Meta:
+        model = JointPurchaseOrder
+
+    number = factory.Sequence(lambda n: f"AP-2026-{n + 1:06d}")
+    pooling_round = factory.SubFactory(PoolingRoundFactory)
+    contract = factory.SubFactory(ContractFactory)
+    supplier = factory.SelfAttribute("contract.supplier")
+    pricing_date = factory.SelfAttribute("pooling_round.pricing_date")
+
+
+class OrderShareFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrderShare
+
+    order = factory.SubFactory(JointPurchaseOrderFactory)
+    trust = factory.SubFactory(TrustFactory)
+    reference = factory.LazyAttribute(lambda o: f"{o.order.number}/{o.trust.code}")
+
+
+class OrderLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrderLine
+
+    order = factory.SubFactory(JointPurchaseOrderFactory)
+    item = factory.SubFactory(ItemFactory)
+    quantity = 10
+    unit_price = Decimal("10.0000")
+    tier_min_quantity = 1
+
+
+class AllocationFactory(factory.django.DjangoModelFactory):
+    """One allocation; give ``order_line`` and ``share`` of the same order."""
+
+    class Meta:
+        model = Allocation
+
+    order_line = factory.SubFactory(OrderLineFactory)
+    share = factory.SubFactory(
+        OrderShareFactory, order=factory.SelfAttribute("..order_line.order")
+    )
+    trust = factory.SelfAttribute("share.trust")
+    requisition_line = factory.SubFactory(
+        RequisitionLineFactory,
+        requisition__trust=factory.SelfAttribute("...trust"),
+        requisition__status=Requisition.Status.APPROVED,
+        item=factory.SelfAttribute("..order_line.item"),
+        quantity=factory.SelfAttribute("..quantity"),
+    )
+    site = factory.SelfAttribute("requisition_line.requisition.site")
+    cost_centre = factory.SelfAttribute("requisition_line.requisition.cost_centre")
+    quantity = 10
+    unit_price = factory.SelfAttribute("order_line.unit_price")
+    standalone_unit_price = factory.SelfAttribute("order_line.unit_price")
