@@ -1,0 +1,91 @@
+"""docker-compose.yml, the Makefile, Procfile and README agree with each other.
+
+No Docker engine runs the tests, so the file is checked by reading it.
+"""
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+
+
+def test_compose_runs_the_whole_stack():
+    """web, worker, beat, PostgreSQL 16 and Redis 7 are all there."""
+    assert set(SERVICES) == {"web", "worker", "beat", "db", "redis"}
+    assert SERVICES["db"]["image"] == "postgres:16"
+    assert SERVICES["redis"]["image"] == "redis:7"
+
+
+def test_database_keeps_its_data_in_a_named_volume():
+    """PostgreSQL's data lives in a named volume declared at the top level."""
+    volume = SERVICES["db"]["volumes"][0].split(":")[0]
+    assert volume in COMPOSE["volumes"]
+
+
+def test_every_service_has_a_healthcheck_or_waits_for_healthy_ones():
+    """Services start only once what they depend on is healthy."""
+    for name in ("web", "db", "redis"):
+        assert "healthcheck" in SERVICES[name], name
+    for name in ("web", "worker", "beat"):
+        conditions = {dep["condition"] for dep in SERVICES[name]["depends_on"].values()}
+        assert conditions == {"service_healthy"}, name
+
+
+def test_web_migrates_then_serves_with_gunicorn():
+    """The web container applies migrations on start and serves with gunicorn."""
+    command = " ".join(SERVICES["web"]["command"].split())
+    assert command.index("migrate") < command.index(
+        "gunicorn alliance_procurement.wsgi"
+    )
+
+
+def test_worker_and_beat_commands_match_the_procfile():
+    """docker compose and `make run` start the same worker and beat."""
+    procfile = dict(
+        line.split(": ", 1)
+        for line in (ROOT / "Procfile").read_text().splitlines()
+        if line
+    )
+    assert (
+        "celery -A alliance_procurement worker --queues default,documents"
+        in (SERVICES["worker"]["command"])
+    )
+    assert (
+        "celery -A alliance_procurement worker --queues default,documents"
+        in (procfile["worker"])
+    )
+    assert "celery -A alliance_procurement beat" in SERVICES["beat"]["command"]
+    assert "celery -A alliance_procurement beat" in procfile["beat"]
+    assert "gunicorn alliance_procurement.wsgi" in procfile["web"]
+
+
+def test_app_services_use_the_environment_the_settings_read():
+    """The containers set the variables settings.py reads for the full stack."""
+    environment = SERVICES["web"]["environment"]
+    for variable in ("DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SECRET_KEY"):
+        assert variable in environment
+    assert "@db:5432/" in environment["DATABASE_URL"]
+    assert environment["CELERY_BROKER_URL"].startswith("redis://redis:6379/")
+
+
+def test_readme_names_only_services_that_exist():
+    """Every compose service the README mentions exists, and it shows both commands."""
+    readme = (ROOT / "README.md").read_text()
+    named = set(re.findall(r"`(web|worker|beat|db|redis)`", readme))
+    assert named, "the README should name the compose services"
+    assert named <= set(SERVICES)
+    assert "make run" in readme
+    assert "make test" in readme
+    assert "docker compose up" in readme
+
+
+def test_makefile_targets_the_readme_promises_exist():
+    """`make run` and `make test` exist, and `.ci/run` calls `make test`."""
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^run:", makefile, re.MULTILINE)
+    assert re.search(r"^test:", makefile, re.MULTILINE)
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
