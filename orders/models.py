@@ -406,3 +406,81 @@ class Receipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.allocation_id}: {self.quantity}"
+
+
+# --- Order documents (DESIGN §6) ----------------------------------------------
+
+
+def order_document_upload_to(instance: "OrderDocument", filename: str) -> str:
+    return f"orders/documents/{instance.order_id}/{filename}"
+
+
+class OrderDocument(models.Model):
+    """A generated PDF of an order: the consolidated document or one trust's share.
+
+    The row, not the queue, records what must be built: a pending document is
+    queued again by the periodic sweep until it is ready or failed.
+    """
+
+    class Kind(models.TextChoices):
+        CONSOLIDATED = "consolidated", _("Consolidated order")
+        SHARE = "share", _("Trust's share")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being built")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    order = models.ForeignKey(
+        JointPurchaseOrder, models.CASCADE, related_name="documents"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    trust = models.ForeignKey(
+        Trust, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    failure_reason = models.TextField(_("reason for failure"), blank=True)
+    file = models.FileField(
+        _("file"), upload_to=order_document_upload_to, max_length=255, blank=True
+    )
+    checksum = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    fingerprint = models.CharField(_("inputs fingerprint"), max_length=64, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    requested_at = models.DateTimeField(_("requested"))
+    built_at = models.DateTimeField(_("built"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "kind", "trust__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "kind", "trust"], name="orderdocument_one_per_trust"
+            ),
+            # NULLs are distinct in a unique index: the consolidated document
+            # (no trust) needs its own constraint to stay single.
+            models.UniqueConstraint(
+                fields=["order", "kind"],
+                condition=Q(trust__isnull=True),
+                name="orderdocument_one_consolidated",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="consolidated", trust__isnull=True)
+                | Q(kind="share", trust__isnull=False),
+                name="orderdocument_trust_iff_share",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "requested_at"], name="orderdoc_status_req")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.kind} {self.trust_id or ''}".strip()
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
