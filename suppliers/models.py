@@ -2,10 +2,12 @@
 
 import datetime
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Item
@@ -206,3 +208,68 @@ class PriceTier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.min_quantity}+ @ {self.unit_price}"
+
+
+class ImportBatch(models.Model):
+    """An uploaded catalogue or price list, kept between preview and confirm."""
+
+    class Kind(models.TextChoices):
+        CATALOGUE = "catalogue", _("Catalogue")
+        PRICE_LIST = "price_list", _("Price list")
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        PREVIEWED = "previewed", _("Ready to confirm")
+        APPLIED = "applied", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    contract = models.ForeignKey(
+        Contract,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="import_batches",
+        help_text=_("The contract a price list replaces; empty for a catalogue."),
+    )
+    original_name = models.CharField(_("file name"), max_length=255)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", max_length=255)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED
+    )
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    removed_count = models.PositiveIntegerField(_("removed"), default=0)
+    tier_count = models.PositiveIntegerField(_("price tiers"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    errors = models.JSONField(
+        _("errors"),
+        default=list,
+        blank=True,
+        help_text=_("The first errors found: row, column and message."),
+    )
+    preview = models.JSONField(_("first rows"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    applied_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = _("import batches")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="catalogue", contract__isnull=True)
+                | Q(kind="price_list", contract__isnull=False),
+                name="importbatch_contract_iff_price_list",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.original_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("suppliers:import-detail", kwargs={"pk": self.pk})
