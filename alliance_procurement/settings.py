@@ -221,7 +221,11 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int(
     default=512 * 1024,  # KiB
 )
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+# How long an unacknowledged task waits before Redis hands it to another worker
+# (a worker killed outright never rejects its task).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60)
+}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "orders.render_*": {"queue": "documents"},
@@ -244,6 +248,10 @@ CELERY_BEAT_SCHEDULE = {
 DOCUMENT_PENDING_SWEEP_AFTER_SECONDS = env.int(
     "DOCUMENT_PENDING_SWEEP_AFTER_SECONDS", default=10 * 60
 )
+# Document builds: retries of a transient error, and attempts (worker deaths
+# included) before the sweep gives up and marks the document failed.
+DOCUMENT_TASK_MAX_RETRIES = env.int("DOCUMENT_TASK_MAX_RETRIES", default=5)
+DOCUMENT_MAX_ATTEMPTS = env.int("DOCUMENT_MAX_ATTEMPTS", default=10)
 
 # --- Tables, API -------------------------------------------------------------
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
