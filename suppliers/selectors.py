@@ -5,13 +5,31 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import (
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from catalogue.models import Item
 from suppliers import pricing
-from suppliers.models import Contract, ContractItem, FuelIndexPrice, PriceTier, Supplier
+from suppliers.models import (
+    Contract,
+    ContractItem,
+    FuelIndexPrice,
+    FuelPriceIndex,
+    PriceTier,
+    Supplier,
+)
 from trusts.models import Trust
+
+AMOUNT_FIELD = DecimalField(max_digits=14, decimal_places=2)
 
 
 @dataclass(frozen=True)
@@ -120,17 +138,34 @@ def best_quotes_for_trust(
 
 
 def contracts_list() -> QuerySet[Contract]:
-    """Contracts with supplier, trusts and committed value (net of live orders)."""
+    """Contracts with supplier, trusts, committed value and remaining ceiling.
+
+    ``committed_value`` is the net of the contract's orders that are not
+    cancelled; ``remaining_ceiling`` is the value ceiling less that, negative
+    when overspent (DESIGN §5). Filter trusts with ``pk__in`` a subquery, not
+    a join, or the sum would count an order once per matching trust.
+    """
     return (
         Contract.objects.select_related("supplier")
-        .prefetch_related("trusts")
+        .prefetch_related(Prefetch("trusts", queryset=Trust.objects.order_by("code")))
         .annotate(
             committed_value=Coalesce(
                 Sum("orders__net", filter=~Q(orders__status="cancelled")),
                 Value(Decimal("0.00")),
+                output_field=AMOUNT_FIELD,
+            )
+        )
+        .annotate(
+            remaining_ceiling=ExpressionWrapper(
+                F("value_ceiling") - F("committed_value"), output_field=AMOUNT_FIELD
             )
         )
     )
+
+
+def contract_ids_open_to(trust: Trust) -> QuerySet:
+    """Ids of the contracts the trust takes part in, to filter ``contracts_list``."""
+    return Contract.objects.filter(trusts=trust).values("pk")
 
 
 def contract_get(*, reference: str) -> Contract:
@@ -167,3 +202,28 @@ def contract_items_for_item(item: Item) -> QuerySet[ContractItem]:
 
 def suppliers_list() -> QuerySet[Supplier]:
     return Supplier.objects.all()
+
+
+def fuel_indices_list() -> QuerySet[FuelPriceIndex]:
+    """Every fuel price index, by name."""
+    return FuelPriceIndex.objects.order_by("name")
+
+
+def fuel_index_get(*, pk: int) -> FuelPriceIndex:
+    """One fuel price index with the contract items priced on it.
+
+    Raises ``FuelPriceIndex.DoesNotExist``.
+    """
+    return FuelPriceIndex.objects.prefetch_related(
+        Prefetch(
+            "contract_items",
+            queryset=ContractItem.objects.select_related(
+                "contract", "contract__supplier", "item"
+            ).order_by("contract__reference", "item__sku"),
+        )
+    ).get(pk=pk)
+
+
+def fuel_index_prices(index: FuelPriceIndex) -> QuerySet[FuelIndexPrice]:
+    """The index's dated prices, latest first."""
+    return FuelIndexPrice.objects.filter(index=index).order_by("-effective_date")

@@ -1,0 +1,63 @@
+"""Shared django-filter pieces for list pages in NHS.UK style.
+
+- ``NHSFilterSet``: a ``FilterSet`` whose form gives every widget its NHS
+  class (``NHSFormMixin``); render it with ``templates/includes/filter_form.html``.
+- ``SearchFilter``: one text box searching several fields at once
+  (case-insensitive "contains", any field may match).
+
+Example::
+
+    class ItemFilter(NHSFilterSet):
+        q = SearchFilter(fields=("name", "sku"))
+
+        class Meta:
+            model = Item
+            fields = ["category", "kind"]
+"""
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_filters import CharFilter, FilterSet
+
+from alliance_procurement.forms import NHSFormMixin
+
+SEARCH_MAX_LENGTH = 100
+
+
+class NHSFilterForm(NHSFormMixin, forms.Form):
+    """The form behind every ``NHSFilterSet``."""
+
+
+class NHSFilterSet(FilterSet):
+    """A filter set whose form is styled and accessible the NHS.UK way."""
+
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        if issubclass(form_class, NHSFormMixin):
+            return form_class
+        return type(form_class.__name__, (NHSFormMixin, form_class), {})
+
+
+class SearchFilter(CharFilter):
+    """Search ``fields`` for the typed text; a row matches if any field does.
+
+    Leading and trailing spaces are ignored and an empty box filters nothing.
+    Searching across a many-valued relation can repeat rows: add ``distinct``
+    to the queryset then.
+    """
+
+    def __init__(self, *, fields: tuple[str, ...] | list[str], **kwargs):
+        self.search_fields = tuple(fields)
+        kwargs.setdefault("label", _("Search"))
+        kwargs.setdefault("max_length", SEARCH_MAX_LENGTH)
+        super().__init__(**kwargs)
+
+    def filter(self, qs, value):
+        text = (value or "").strip()
+        if not text:
+            return qs
+        query = Q()
+        for field in self.search_fields:
+            query |= Q(**{f"{field}__icontains": text})
+        return qs.filter(query)

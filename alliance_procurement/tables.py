@@ -1,0 +1,181 @@
+"""Shared django-tables2 columns and the CSV / XLSX export every list offers.
+
+Columns:
+
+- ``MoneyColumn``: an amount as ``£1,234.56``, right-aligned (class
+  ``app-money``); exports the Decimal rounded to the penny.
+- ``UnitPriceColumn``: a unit price or fuel margin to 4 places, ``£1.3245``.
+- ``StatusTagColumn``: a status as an NHS tag, coloured per status value.
+
+Export:
+
+- ``ExportMixin``: add to a ``SingleTableMixin`` list view (usually with
+  django-filter's ``FilterView``) and ``?_export=csv`` or ``?_export=xlsx``
+  downloads every filtered row, sorted as shown, not just the page on screen.
+  ``templates/includes/filter_form.html`` links to both.
+- ``neutralise_formula``: every text cell of an export passes through it, so
+  a name such as ``=HYPERLINK(...)`` opens in a spreadsheet as text, not as a
+  formula (CSV / formula injection).
+
+Example::
+
+    class ItemTable(tables.Table):
+        price = UnitPriceColumn()
+        total = MoneyColumn(verbose_name="Total")
+        status = StatusTagColumn(colours={"active": "green", "ended": "grey"})
+
+    class ItemListView(LoginRequiredMixin, ExportMixin, SingleTableMixin,
+                       FilterView):
+        table_class = ItemTable
+        filterset_class = ItemFilter
+        export_name = "items"
+"""
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+import django_tables2 as tables
+from django.template.defaultfilters import floatformat
+from django.utils import timezone
+from django.utils.html import format_html
+from django_tables2.export import TableExport
+from django_tables2.export.views import ExportMixin as BaseExportMixin
+from django_tables2.utils import Accessor
+from tablib import Dataset
+
+from alliance_procurement.money import to_pennies, to_unit_price
+
+# A spreadsheet reads a cell starting with one of these as a formula; tab and
+# carriage return can hide one after leading whitespace.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+NUMERIC_ATTRS = {
+    "th": {"class": "app-money nhsuk-table__header--numeric"},
+    "td": {"class": "app-money nhsuk-table__cell--numeric"},
+}
+
+
+def format_money(value: Decimal, places: int = 2) -> str:
+    """Format an amount as pounds with thousands separators: ``£1,234.56``.
+
+    A negative amount reads ``-£1.20``. Rounding is the project's
+    (``to_pennies`` or ``to_unit_price``), never the template filter's.
+    """
+    rounded = to_pennies(value) if places == 2 else to_unit_price(value)
+    sign = "-" if rounded < 0 else ""
+    return f"{sign}£{floatformat(abs(rounded), f'{places}g')}"
+
+
+class MoneyColumn(tables.Column):
+    """An amount in pounds to the penny, right-aligned (``app-money``).
+
+    Shows ``£1,234.56``; in exports the cell is the rounded Decimal, so a
+    spreadsheet sums it as a number. Empty values show the table's default.
+    """
+
+    places = 2
+
+    def __init__(self, *args, **kwargs):
+        attrs = kwargs.pop("attrs", None) or {}
+        kwargs["attrs"] = {**NUMERIC_ATTRS, **attrs}
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return format_money(Decimal(value), self.places)
+
+    def value(self, value):
+        decimal = Decimal(value)
+        return to_pennies(decimal) if self.places == 2 else to_unit_price(decimal)
+
+
+class UnitPriceColumn(MoneyColumn):
+    """A unit price or fuel margin per litre to 4 places: ``£1.3245``."""
+
+    places = 4
+
+
+class StatusTagColumn(tables.Column):
+    """A status as an NHS.UK tag whose colour depends on the status value.
+
+    ``colours`` maps the stored value (``"active"``) to an NHS tag colour
+    (``green``, ``blue``, ``grey``, ``red``, ``orange``, ``yellow``,
+    ``purple``, ``pink``, ``aqua-green``, ``white``); values not in it take
+    ``default_colour``. The label is the choice's display text; exports get
+    the label only.
+    """
+
+    def __init__(
+        self,
+        *args,
+        colours: Mapping[str, str] | None = None,
+        default_colour: str = "grey",
+        **kwargs,
+    ):
+        self.colours = dict(colours or {})
+        self.default_colour = default_colour
+        super().__init__(*args, **kwargs)
+
+    def colour_for(self, raw_value) -> str:
+        return self.colours.get(str(raw_value), self.default_colour)
+
+    def render(self, value, record, bound_column):
+        # ``value`` is already the choice label; the colour keys on the stored
+        # value, so read it from the record.
+        raw = Accessor(bound_column.accessor).resolve(record, quiet=True)
+        return format_html(
+            '<strong class="nhsuk-tag nhsuk-tag--{}">{}</strong>',
+            self.colour_for(raw),
+            value,
+        )
+
+    def value(self, value):
+        return value
+
+
+def neutralise_formula(value):
+    """Return ``value`` safe to open in a spreadsheet.
+
+    Text starting with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage
+    return) is prefixed with ``'`` so the spreadsheet shows it as text instead
+    of running it as a formula. Numbers, dates and empty cells pass unchanged:
+    a negative Decimal is a number, not a formula.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+class SafeTableExport(TableExport):
+    """A ``TableExport`` that neutralises formulas in every header and cell."""
+
+    def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
+        exported = super().table_to_dataset(table, exclude_columns, dataset_kwargs)
+        dataset = Dataset(title=exported.title)
+        dataset.headers = [neutralise_formula(cell) for cell in exported.headers]
+        for row in exported:
+            dataset.append([neutralise_formula(cell) for cell in row])
+        return dataset
+
+
+class ExportMixin(BaseExportMixin):
+    """Offer the filtered, sorted rows of a table view as CSV or XLSX.
+
+    Put it before ``SingleTableMixin``. ``?_export=csv`` or ``?_export=xlsx``
+    answers with a file named ``<export_name>-<date>.<format>`` holding every
+    row the current filters select (all pages). Other formats are ignored and
+    the page renders as usual. Columns with ``exclude_from_export=True`` (or
+    named in ``exclude_columns``) are left out.
+    """
+
+    export_class = SafeTableExport
+    export_formats = (TableExport.CSV, TableExport.XLSX)
+
+    def get_export_filename(self, export_format):
+        return f"{self.export_name}-{timezone.localdate():%Y-%m-%d}.{export_format}"
+
+    def render_to_response(self, context, **kwargs):
+        export_format = self.request.GET.get(self.export_trigger_param)
+        if export_format in self.export_formats:
+            return self.create_export(export_format)
+        # Skip the base mixin, which would also accept JSON, YAML and others.
+        return super(BaseExportMixin, self).render_to_response(context, **kwargs)

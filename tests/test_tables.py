@@ -1,0 +1,187 @@
+"""Shared table columns, the NHS table template and safe CSV / XLSX exports."""
+
+import csv
+import io
+from decimal import Decimal
+
+import django_tables2 as tables
+import openpyxl
+import pytest
+from django.test import RequestFactory
+from hypothesis import given
+from hypothesis import strategies as st
+
+from alliance_procurement.tables import (
+    MoneyColumn,
+    SafeTableExport,
+    StatusTagColumn,
+    UnitPriceColumn,
+    format_money,
+    neutralise_formula,
+)
+
+
+class RowTable(tables.Table):
+    name = tables.Column()
+    amount = MoneyColumn()
+    price = UnitPriceColumn()
+    status = StatusTagColumn(colours={"active": "green", "ended": "grey"})
+
+    caption = "Rows for testing"
+
+
+def _row(**overrides):
+    row = {
+        "name": "Gloves",
+        "amount": Decimal("1234.56"),
+        "price": Decimal("1.3245"),
+        "status": "active",
+    }
+    row.update(overrides)
+    return row
+
+
+def _render(table, query=""):
+    request = RequestFactory().get(f"/list/{query}")
+    tables.RequestConfig(request, paginate={"per_page": 2}).configure(table)
+    return table.as_html(request)
+
+
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [
+        (Decimal("1234.56"), "£1,234.56"),
+        (Decimal("0"), "£0.00"),
+        (Decimal("1234567.005"), "£1,234,567.01"),  # half up, to the penny
+        (Decimal("2.345"), "£2.35"),
+        (Decimal("-1.20"), "-£1.20"),
+    ],
+)
+def test_money_is_shown_in_pounds_with_separators(amount, shown):
+    """Amounts read £1,234.56, rounded half up to the penny."""
+    assert format_money(amount) == shown
+
+
+@pytest.mark.parametrize(
+    ("price", "shown"),
+    [
+        (Decimal("1.3245"), "£1.3245"),
+        (Decimal("12000"), "£12,000.0000"),
+        (Decimal("0.00005"), "£0.0001"),
+    ],
+)
+def test_unit_prices_are_shown_to_four_places(price, shown):
+    """Unit prices and fuel margins show their 4 decimal places."""
+    assert format_money(price, 4) == shown
+
+
+def test_money_columns_render_right_aligned():
+    """Money cells carry the app-money class and the formatted amount."""
+    html = _render(RowTable([_row()]))
+    assert 'class="nhsuk-table__cell app-money nhsuk-table__cell--numeric"' in html
+    assert "£1,234.56" in html
+    assert "£1.3245" in html
+
+
+def test_status_tag_colour_follows_the_mapping():
+    """Each status value takes its colour; unmapped values take the default."""
+    column = StatusTagColumn(colours={"active": "green"}, default_colour="red")
+    assert column.colour_for("active") == "green"
+    assert column.colour_for("suspended") == "red"
+
+
+def test_status_tag_renders_an_nhs_tag():
+    """The status cell is an NHS tag with the colour of the raw value."""
+    html = _render(RowTable([_row(status="ended")]))
+    assert '<strong class="nhsuk-tag nhsuk-tag--grey">ended</strong>' in html
+
+
+def test_table_has_caption_and_nhs_classes():
+    """The table renders as an nhsuk-table with its caption."""
+    html = _render(RowTable([_row()]))
+    assert 'class="nhsuk-table app-table"' in html
+    assert '<caption class="nhsuk-table__caption">Rows for testing</caption>' in html
+    assert 'scope="col"' in html
+
+
+def test_sortable_header_is_a_link_with_aria_sort():
+    """A sorted column says ascending; sorting links drop the page number."""
+    html = _render(RowTable([_row(), _row(), _row()]), "?sort=name&page=2")
+    assert 'aria-sort="ascending"' in html
+    assert 'href="?sort=-name"' in html
+
+
+def test_empty_table_shows_one_row_saying_so():
+    """With no rows the body holds one full-width row explaining it."""
+    html = _render(RowTable([]))
+    assert 'colspan="4"' in html
+    assert "Nothing matches" in html
+
+
+def test_pagination_shows_previous_next_and_page_x_of_y():
+    """Beyond one page the NHS pagination links previous and next pages."""
+    html = _render(RowTable([_row()] * 5), "?page=2")
+    assert 'class="nhsuk-pagination"' in html
+    assert "Page 2 of 3" in html
+    assert 'href="?page=1"' in html
+    assert 'href="?page=3"' in html
+
+
+def test_single_page_shows_no_pagination():
+    """One page needs no pagination links."""
+    assert "nhsuk-pagination" not in _render(RowTable([_row()]))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["=1+2", "+44 121", "-2+3", "@SUM(A1)", "\t=1", "\r=1"],
+)
+def test_text_starting_a_formula_is_neutralised(text):
+    """Text a spreadsheet would run as a formula gets a leading quote."""
+    assert neutralise_formula(text) == "'" + text
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Gloves", "", " =1", "1=1", Decimal("-1.20"), -3, None, "'=already"],
+)
+def test_other_values_pass_unchanged(value):
+    """Plain text, numbers (negative too) and empty cells are left alone."""
+    assert neutralise_formula(value) == value
+
+
+@given(st.text())
+def test_no_neutralised_text_starts_a_formula(text):
+    """Whatever the text, the exported cell never starts with = + - @."""
+    assert not neutralise_formula(text).startswith(("=", "+", "-", "@"))
+
+
+def _export(table, export_format):
+    return SafeTableExport(export_format, table).export()
+
+
+def test_csv_export_neutralises_cells_and_keeps_numbers():
+    """CSV cells are safe text; money exports as the rounded number."""
+    table = RowTable([_row(name="=cmd|' /C calc'!A0", amount=Decimal("-5.005"))])
+    rows = list(csv.reader(io.StringIO(_export(table, "csv"))))
+    assert rows[0] == ["Name", "Amount", "Price", "Status"]
+    assert rows[1] == ["'=cmd|' /C calc'!A0", "-5.01", "1.3245", "active"]
+
+
+def test_xlsx_export_neutralises_cells():
+    """The XLSX cell holds the quoted text, not a formula."""
+    table = RowTable([_row(name="@SUM(1+1)")])
+    workbook = openpyxl.load_workbook(io.BytesIO(_export(table, "xlsx")))
+    values = list(workbook.active.values)
+    assert values[1][0] == "'@SUM(1+1)"
+    assert values[1][1] == pytest.approx(1234.56)
+
+
+def test_export_neutralises_headers():
+    """A header a contract manager could name is neutralised as well."""
+
+    class EvilHeaderTable(tables.Table):
+        name = tables.Column(verbose_name="=HEADER()")
+
+    rows = list(csv.reader(io.StringIO(_export(EvilHeaderTable([_row()]), "csv"))))
+    assert rows[0] == ["'=HEADER()"]
