@@ -280,3 +280,15 @@ class AllocationFactory(factory.django.DjangoModelFactory):
     quantity = 10
     unit_price = factory.SelfAttribute("order_line.unit_price")
     standalone_unit_price = factory.SelfAttribute("order_line.unit_price")
+
+
+class ApprovedRequisitionLineFactory(RequisitionLineFactory):
+    """A line of an approved requisition submitted an hour ago, ready to pool."""
+
+    requisition = factory.SubFactory(
+        RequisitionFactory,
+        status=Requisition.Status.APPROVED,
+        submitted_at=factory.LazyFunction(
+            lambda: datetime.datetime.now(tz=datetime.UTC) - datetime.timedelta(hours=1)
+        ),
+    )

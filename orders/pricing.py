@@ -1,0 +1,353 @@
+"""Money of allocations and the choice of pooled groups, as pure functions.
+
+Nothing here touches the database: selectors pass quantities, tiers and
+prices in, and every figure a person sees or pays is rounded here, once per
+allocation, with ``to_pennies`` (DESIGN §3, §5).
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from alliance_procurement.money import ZERO, to_pennies
+from suppliers import pricing as tier_pricing
+from suppliers.pricing import Tier
+
+# Why a requisition line stays out of a round (DESIGN §5).
+HELD_NO_CONTRACT = "no_contract"
+HELD_BELOW_MOQ = "below_moq"
+HELD_NOT_MULTIPLE = "not_multiple"
+HELD_EXCEEDS_CEILING = "exceeds_ceiling"
+HELD_NO_INDEX_PRICE = "no_index_price"
+
+HELD_REASONS = {
+    HELD_NO_CONTRACT: "No active contract open to this trust carries the item.",
+    HELD_BELOW_MOQ: (
+        "The combined quantity is below the contract's minimum order quantity."
+    ),
+    HELD_NOT_MULTIPLE: (
+        "The combined quantity is not a multiple of the contract's order multiple."
+    ),
+    HELD_EXCEEDS_CEILING: "The order would exceed the contract's remaining ceiling.",
+    HELD_NO_INDEX_PRICE: "No fuel index price is in force on the pricing date.",
+}
+
+
+@dataclass(frozen=True)
+class AllocationMoney:
+    """One allocation's figures, each rounded to the penny once."""
+
+    net: Decimal
+    vat: Decimal
+    standalone_net: Decimal
+    savings: Decimal
+
+    @property
+    def gross(self) -> Decimal:
+        return self.net + self.vat
+
+
+def allocation_money(
+    *,
+    quantity: int,
+    pooled_unit_price: Decimal,
+    standalone_unit_price: Decimal,
+    vat_rate: Decimal,
+) -> AllocationMoney:
+    """Price one allocation; each figure is rounded here and nowhere else.
+
+    ``net = quantity × pooled``, ``vat = net × vat_rate``, ``standalone_net =
+    quantity × standalone``, each to the penny half up; ``savings =
+    standalone_net - net``, never negative since tiers never rise (DESIGN §5).
+    """
+    net = to_pennies(quantity * pooled_unit_price)
+    standalone_net = to_pennies(quantity * standalone_unit_price)
+    return AllocationMoney(
+        net=net,
+        vat=to_pennies(net * vat_rate),
+        standalone_net=standalone_net,
+        savings=standalone_net - net,
+    )
+
+
+@dataclass(frozen=True)
+class MoneyTotals:
+    """Sums of allocations' rounded figures: never rounded again."""
+
+    net: Decimal = ZERO
+    vat: Decimal = ZERO
+    standalone_net: Decimal = ZERO
+    savings: Decimal = ZERO
+
+    @property
+    def gross(self) -> Decimal:
+        return self.net + self.vat
+
+    def __add__(self, other: "MoneyTotals") -> "MoneyTotals":
+        return MoneyTotals(
+            net=self.net + other.net,
+            vat=self.vat + other.vat,
+            standalone_net=self.standalone_net + other.standalone_net,
+            savings=self.savings + other.savings,
+        )
+
+
+def _half_up(numerator: int, denominator: int) -> int:
+    """Divide integers rounding half away from zero, as ``ROUND_HALF_UP`` does."""
+    half = denominator // 2
+    if numerator >= 0:
+        return (numerator + half) // denominator
+    return -((-numerator + half) // denominator)
+
+
+def _as_integer(value: Decimal, places: int) -> int | None:
+    scaled = value.scaleb(places)
+    return int(scaled) if scaled == scaled.to_integral_value() else None
+
+
+def lines_money(
+    *,
+    quantity_counts: Mapping[int, int],
+    pooled_unit_price: Decimal,
+    standalone_unit_price: Decimal,
+    vat_rate: Decimal,
+) -> MoneyTotals:
+    """Add up the allocations of many lines, given as ``{quantity: lines}``.
+
+    The result is exactly the sum of every line's ``allocation_money``
+    (DESIGN §5): lines of equal quantity have equal figures, so each distinct
+    quantity is priced once and multiplied by its count. Prices of 4 places
+    and rates of 2 are worked in whole ten-thousandths and pennies, which
+    gives the same half-up rounding as ``to_pennies`` many times faster.
+    """
+    pooled = _as_integer(pooled_unit_price, 4)
+    standalone = _as_integer(standalone_unit_price, 4)
+    rate = _as_integer(vat_rate, 2)
+    if pooled is None or standalone is None or rate is None:
+        return _lines_money_decimal(
+            quantity_counts, pooled_unit_price, standalone_unit_price, vat_rate
+        )
+    net = vat = standalone_net = 0
+    for quantity, count in quantity_counts.items():
+        line_net = _half_up(quantity * pooled, 100)
+        net += line_net * count
+        vat += _half_up(line_net * rate, 100) * count
+        standalone_net += _half_up(quantity * standalone, 100) * count
+    return MoneyTotals(
+        net=Decimal(net).scaleb(-2),
+        vat=Decimal(vat).scaleb(-2),
+        standalone_net=Decimal(standalone_net).scaleb(-2),
+        savings=Decimal(standalone_net - net).scaleb(-2),
+    )
+
+
+def _lines_money_decimal(
+    quantity_counts: Mapping[int, int],
+    pooled_unit_price: Decimal,
+    standalone_unit_price: Decimal,
+    vat_rate: Decimal,
+) -> MoneyTotals:
+    total = MoneyTotals()
+    for quantity, count in quantity_counts.items():
+        money = allocation_money(
+            quantity=quantity,
+            pooled_unit_price=pooled_unit_price,
+            standalone_unit_price=standalone_unit_price,
+            vat_rate=vat_rate,
+        )
+        total += MoneyTotals(
+            net=money.net * count,
+            vat=money.vat * count,
+            standalone_net=money.standalone_net * count,
+            savings=money.savings * count,
+        )
+    return total
+
+
+# --- Choosing pooled groups (DESIGN §5) --------------------------------------
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One active contract's terms for one item, as plain values."""
+
+    contract_id: int
+    reference: str
+    trust_ids: frozenset[int]
+    tiers: tuple[Tier, ...]
+    minimum_order_quantity: int = 1
+    order_multiple: int = 1
+    price_basis: str = tier_pricing.FIXED
+    index_price: Decimal | None = None
+    contract_item_id: int | None = None
+
+    def price(self, quantity: int) -> Decimal:
+        """Unit price for ``quantity``; raises ``PriceUnavailable`` (no index)."""
+        return tier_pricing.unit_price(
+            tiers=self.tiers,
+            quantity=quantity,
+            price_basis=self.price_basis,
+            index_price=self.index_price,
+        )
+
+    def tier(self, quantity: int) -> Tier:
+        return tier_pricing.tier_for_quantity(self.tiers, quantity)
+
+    @property
+    def is_priceable(self) -> bool:
+        return self.price_basis != tier_pricing.INDEX_LINKED or (
+            self.index_price is not None
+        )
+
+
+@dataclass(frozen=True)
+class NextTier:
+    """What reaching the next tier would mean for a group, shown honestly.
+
+    ``extra_savings``: how much less the quantity already wanted would cost
+    at the next tier's price. ``extra_spend``: how the group's bill would
+    change if it bought exactly the next tier's minimum instead (positive:
+    more money; it may be negative when the bigger order costs less).
+    """
+
+    min_quantity: int
+    unit_price: Decimal
+    units_needed: int
+    extra_savings: Decimal
+    extra_spend: Decimal
+
+
+def next_tier_nudge(offer: Offer, combined_quantity: int) -> NextTier | None:
+    """Return the next tier above ``combined_quantity`` and what it would bring.
+
+    Both figures are to the penny over the whole quantity (the order is one
+    line): ``extra_savings = q × now - q × next``, ``extra_spend = min × next
+    - q × now``. ``None`` when no higher tier exists or the offer cannot be
+    priced.
+    """
+    upper = tier_pricing.next_tier(offer.tiers, combined_quantity)
+    if upper is None or not offer.is_priceable:
+        return None
+    now = offer.price(combined_quantity)
+    then = offer.price(upper.min_quantity)
+    current_net = to_pennies(combined_quantity * now)
+    return NextTier(
+        min_quantity=upper.min_quantity,
+        unit_price=then,
+        units_needed=upper.min_quantity - combined_quantity,
+        extra_savings=current_net - to_pennies(combined_quantity * then),
+        extra_spend=to_pennies(upper.min_quantity * then) - current_net,
+    )
+
+
+@dataclass
+class GroupChoice:
+    """The contract chosen for some trusts' lines of one item."""
+
+    item_id: int
+    offer: Offer
+    trust_quantities: dict[int, int]  # trust id -> that trust's combined quantity
+    held_reason: str | None = None
+    unit_price: Decimal | None = None
+    tier: Tier | None = None
+    standalone: dict[int, tuple[Tier, Decimal]] = field(default_factory=dict)
+
+    @property
+    def combined_quantity(self) -> int:
+        return sum(self.trust_quantities.values())
+
+
+@dataclass
+class ItemChoice:
+    """Every group formed for one item, and the trusts left without a contract."""
+
+    groups: list[GroupChoice]
+    unplaced: dict[int, str]  # trust id -> held reason
+
+
+def choose_groups(
+    *, item_id: int, trust_quantities: Mapping[int, int], offers: Sequence[Offer]
+) -> ItemChoice:
+    """Split one item's trusts into groups, each on its cheapest contract.
+
+    Among the offers open to at least one remaining trust, the one with the
+    lowest unit price for the combined quantity of the trusts it is open to
+    wins; ties go to the reference that sorts first. Those trusts form the
+    group; the rest go through the same choice among the remaining offers
+    (DESIGN §5). An offer that cannot be priced (no index price in force) is
+    never chosen; trusts left with only such offers are held with
+    ``no_index_price``, trusts with none at all with ``no_contract``.
+
+    Each group is priced at its combined quantity; each trust's standalone
+    price is the tier its own quantity reaches on the same contract. Minimum
+    order quantity and order multiple are checked on the combined quantity;
+    the ceiling is checked by ``apply_ceilings`` once money is known.
+    """
+    remaining = {t: q for t, q in trust_quantities.items() if q > 0}
+    candidates = sorted(offers, key=lambda offer: offer.reference)
+    groups: list[GroupChoice] = []
+    while remaining and candidates:
+        best: tuple[Decimal, str, Offer, dict[int, int]] | None = None
+        for offer in candidates:
+            open_to = {t: q for t, q in remaining.items() if t in offer.trust_ids}
+            if not open_to or not offer.is_priceable:
+                continue
+            price = offer.price(sum(open_to.values()))
+            if best is None or (price, offer.reference) < (best[0], best[1]):
+                best = (price, offer.reference, offer, open_to)
+        if best is None:
+            break
+        price, _reference, offer, open_to = best
+        combined = sum(open_to.values())
+        group = GroupChoice(
+            item_id=item_id,
+            offer=offer,
+            trust_quantities=dict(sorted(open_to.items())),
+            unit_price=price,
+            tier=offer.tier(combined),
+            standalone={
+                trust_id: (offer.tier(quantity), offer.price(quantity))
+                for trust_id, quantity in open_to.items()
+            },
+        )
+        if combined < offer.minimum_order_quantity:
+            group.held_reason = HELD_BELOW_MOQ
+        elif combined % offer.order_multiple:
+            group.held_reason = HELD_NOT_MULTIPLE
+        groups.append(group)
+        candidates.remove(offer)
+        for trust_id in open_to:
+            del remaining[trust_id]
+    unplaced = {}
+    for trust_id in remaining:
+        open_offers = [offer for offer in offers if trust_id in offer.trust_ids]
+        unplaced[trust_id] = (
+            HELD_NO_INDEX_PRICE
+            if any(not offer.is_priceable for offer in open_offers)
+            else HELD_NO_CONTRACT
+        )
+    return ItemChoice(groups=groups, unplaced=unplaced)
+
+
+def apply_ceilings(
+    groups: Iterable[tuple[GroupChoice, Decimal]],
+    remaining_ceilings: Mapping[int, Decimal],
+) -> dict[int, Decimal]:
+    """Hold groups whose net would exceed their contract's remaining ceiling.
+
+    ``groups`` pairs each group (in the order a person reads them) with its
+    net; ``remaining_ceilings`` gives per contract the ceiling less the net of
+    its orders that are not cancelled. Each group kept uses up its net, so a
+    later group sees what this round already assigns (DESIGN §5). Return what
+    is left per contract.
+    """
+    left = dict(remaining_ceilings)
+    for group, net in groups:
+        if group.held_reason:
+            continue
+        contract_id = group.offer.contract_id
+        if net > left.get(contract_id, ZERO):
+            group.held_reason = HELD_EXCEEDS_CEILING
+        else:
+            left[contract_id] = left.get(contract_id, ZERO) - net
+    return left

@@ -1,0 +1,384 @@
+"""Reads for pooling rounds: candidate lines and the preview (DESIGN §5).
+
+The preview asks the database for each (item, trust) pair's quantities in
+one GROUP BY, chooses contracts in Python over those few rows (pure functions
+in ``orders.pricing``), and prices every line exactly as the commit stores it.
+"""
+
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from alliance_procurement.money import ZERO
+from catalogue.models import Item
+from orders import pricing
+from orders.models import (
+    Allocation,
+    JointPurchaseOrder,
+    PoolingRound,
+    Requisition,
+    RequisitionLine,
+)
+from suppliers import selectors as supplier_selectors
+from suppliers.models import Contract, ContractItem
+from suppliers.pricing import Tier
+from trusts.models import Trust
+
+# (item id, trust id) -> {quantity: number of lines}
+PairQuantities = dict[tuple[int, int], Counter]
+
+
+@dataclass
+class PreviewShare:
+    """One trust's part of a group."""
+
+    trust: Trust
+    quantity: int
+    line_count: int
+    quantity_counts: Counter
+    standalone_tier: Tier
+    standalone_unit_price: Decimal
+    money: pricing.MoneyTotals
+
+
+@dataclass
+class PreviewGroup:
+    """Lines of one item pooled on one contract."""
+
+    item: Item
+    contract: Contract
+    contract_item: ContractItem
+    combined_quantity: int
+    tier: Tier
+    unit_price: Decimal
+    shares: list[PreviewShare]
+    money: pricing.MoneyTotals
+    next_tier: pricing.NextTier | None
+
+    @property
+    def line_count(self) -> int:
+        return sum(share.line_count for share in self.shares)
+
+
+@dataclass
+class HeldPair:
+    """Some trust's lines of one item that stay out, and why."""
+
+    item: Item
+    trust: Trust
+    quantity: int
+    line_count: int
+    reason: str
+    contract: Contract | None = None
+
+    @property
+    def message(self) -> str:
+        return pricing.HELD_REASONS[self.reason]
+
+
+@dataclass
+class HeldLine:
+    """A requisition line that stays out of the round, with its reason."""
+
+    requisition_line: RequisitionLine
+    reason: str
+    contract: Contract | None = None
+
+    @property
+    def message(self) -> str:
+        return pricing.HELD_REASONS[self.reason]
+
+
+@dataclass
+class Preview:
+    """What committing a round would order, and what it would leave out."""
+
+    pooling_round: PoolingRound
+    groups: list[PreviewGroup]
+    held: list[HeldPair]
+    money: pricing.MoneyTotals = field(default_factory=pricing.MoneyTotals)
+    remaining_ceilings: dict[int, Decimal] = field(default_factory=dict)
+    committed_values: dict[int, Decimal] = field(default_factory=dict)
+
+    @property
+    def line_count(self) -> int:
+        return sum(group.line_count for group in self.groups)
+
+    @property
+    def held_line_count(self) -> int:
+        return sum(pair.line_count for pair in self.held)
+
+    def held_lines(self) -> list[HeldLine]:
+        """The held requisition lines one by one (one query)."""
+        return held_lines_for(self.pooling_round, self.held)
+
+
+def pooling_rounds_list() -> QuerySet[PoolingRound]:
+    """Rounds, newest first, with who opened them and how many orders they made."""
+    return PoolingRound.objects.select_related("opened_by", "committed_by").annotate(
+        order_count=Count("orders")
+    )
+
+
+def pooling_round_get(*, pk: int) -> PoolingRound:
+    """One round; raises ``PoolingRound.DoesNotExist``."""
+    return PoolingRound.objects.select_related("opened_by", "committed_by").get(pk=pk)
+
+
+def candidate_lines(*, cut_off: datetime.datetime) -> QuerySet[RequisitionLine]:
+    """Approved lines with no live allocation, submitted before ``cut_off``.
+
+    A line whose order was cancelled has only cancelled allocations and is a
+    candidate again (DESIGN §5).
+    """
+    live = Allocation.objects.filter(
+        requisition_line=OuterRef("pk"), is_cancelled=False
+    )
+    return RequisitionLine.objects.filter(
+        ~Exists(live),
+        requisition__status=Requisition.Status.APPROVED,
+        requisition__submitted_at__lt=cut_off,
+    )
+
+
+def candidate_quantities(*, cut_off: datetime.datetime) -> PairQuantities:
+    """Return each (item, trust) pair's line quantities, aggregated in SQL.
+
+    PostgreSQL groups by item and trust, collecting the quantities in an
+    array (one row per pair); other databases group by item, trust and
+    quantity with a count. Either way no Python loop adds up lines.
+    """
+    lines = candidate_lines(cut_off=cut_off).order_by()
+    pairs: PairQuantities = {}
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.aggregates import ArrayAgg
+
+        rows = lines.values_list("item_id", "requisition__trust_id").annotate(
+            quantities=ArrayAgg("quantity")
+        )
+        for item_id, trust_id, quantities in rows:
+            pairs[(item_id, trust_id)] = Counter(quantities)
+        return pairs
+    rows = lines.values_list("item_id", "requisition__trust_id", "quantity").annotate(
+        lines=Count("pk")
+    )
+    for item_id, trust_id, quantity, count in rows:
+        pairs.setdefault((item_id, trust_id), Counter())[quantity] = count
+    return pairs
+
+
+def committed_values(contract_ids) -> dict[int, Decimal]:
+    """Net of each contract's orders that are not cancelled (DESIGN §5)."""
+    rows = (
+        JointPurchaseOrder.objects.not_cancelled()
+        .filter(contract_id__in=list(contract_ids))
+        .order_by()
+        .values_list("contract_id")
+        .annotate(total=Coalesce(Sum("net"), Value(ZERO)))
+    )
+    return dict(rows)
+
+
+def offers_for(
+    *, item_ids, on: datetime.date
+) -> tuple[dict[int, list[pricing.Offer]], dict[int, ContractItem]]:
+    """Active contracts' offers per item id, and their contract items by id."""
+    contract_items = list(
+        supplier_selectors.contract_items_priced_on(item_ids=item_ids, on=on)
+    )
+    index_prices = supplier_selectors.index_prices_in_force(
+        (ci.fuel_index_id for ci in contract_items if ci.fuel_index_id), on
+    )
+    offers: dict[int, list[pricing.Offer]] = defaultdict(list)
+    by_id: dict[int, ContractItem] = {}
+    for contract_item in contract_items:
+        tiers = tuple(supplier_selectors.tiers_of(contract_item))
+        if not tiers:
+            continue
+        by_id[contract_item.pk] = contract_item
+        offers[contract_item.item_id].append(
+            pricing.Offer(
+                contract_id=contract_item.contract_id,
+                reference=contract_item.contract.reference,
+                trust_ids=frozenset(t.pk for t in contract_item.contract.trusts.all()),
+                tiers=tiers,
+                minimum_order_quantity=contract_item.minimum_order_quantity,
+                order_multiple=contract_item.order_multiple,
+                price_basis=contract_item.price_basis,
+                index_price=index_prices.get(contract_item.fuel_index_id),
+                contract_item_id=contract_item.pk,
+            )
+        )
+    return offers, by_id
+
+
+def build_preview(
+    *, pooling_round: PoolingRound, pairs: PairQuantities | None = None
+) -> Preview:
+    """Group a round's candidate lines and price them (DESIGN §5).
+
+    ``pairs`` may be given by a caller that already read them (the commit
+    reads them under lock). Groups are read in item SKU order, then contract
+    reference; the contract ceiling is used up in that order.
+    """
+    if pairs is None:
+        pairs = candidate_quantities(cut_off=pooling_round.cut_off)
+    by_item: dict[int, dict[int, Counter]] = defaultdict(dict)
+    for (item_id, trust_id), counts in pairs.items():
+        by_item[item_id][trust_id] = counts
+    items = Item.objects.in_bulk(list(by_item))
+    trusts = Trust.objects.in_bulk({trust_id for _, trust_id in pairs})
+    offers, contract_items = offers_for(
+        item_ids=list(by_item), on=pooling_round.pricing_date
+    )
+
+    choices: list[tuple[pricing.GroupChoice, PreviewGroup]] = []
+    held: list[HeldPair] = []
+    for item_id in sorted(by_item, key=lambda pk: items[pk].sku):
+        item = items[item_id]
+        trust_counts = by_item[item_id]
+        choice = pricing.choose_groups(
+            item_id=item_id,
+            trust_quantities={t: _total(c) for t, c in trust_counts.items()},
+            offers=offers.get(item_id, []),
+        )
+        for trust_id, reason in choice.unplaced.items():
+            held.append(_held(item, trusts[trust_id], trust_counts[trust_id], reason))
+        for group in choice.groups:
+            choices.append(
+                (
+                    group,
+                    _priced_group(group, item, trusts, trust_counts, contract_items),
+                )
+            )
+
+    contract_ids = {group.offer.contract_id for group, _ in choices}
+    committed = committed_values(contract_ids)
+    ceilings = {
+        pk: contract.value_ceiling - committed.get(pk, ZERO)
+        for pk, contract in _contracts(choices).items()
+    }
+    left = pricing.apply_ceilings(
+        ((group, preview.money.net) for group, preview in choices), ceilings
+    )
+    groups = []
+    total = pricing.MoneyTotals()
+    for group, preview in choices:
+        if group.held_reason:
+            held.extend(
+                _held(
+                    preview.item,
+                    share.trust,
+                    share.quantity_counts,
+                    group.held_reason,
+                    preview.contract,
+                )
+                for share in preview.shares
+            )
+            continue
+        groups.append(preview)
+        total += preview.money
+    held.sort(key=lambda pair: (pair.item.sku, pair.trust.code))
+    return Preview(
+        pooling_round=pooling_round,
+        groups=groups,
+        held=held,
+        money=total,
+        remaining_ceilings=left,
+        committed_values=committed,
+    )
+
+
+def pooling_round_preview(*, pooling_round: PoolingRound) -> Preview:
+    """The preview a buyer reads before committing (DESIGN §5)."""
+    return build_preview(pooling_round=pooling_round)
+
+
+def held_lines_for(pooling_round: PoolingRound, held: list[HeldPair]) -> list[HeldLine]:
+    """The requisition lines behind held pairs, in one query."""
+    if not held:
+        return []
+    reasons = {(pair.item.pk, pair.trust.pk): pair for pair in held}
+    condition = Q()
+    for item_id, trust_id in reasons:
+        condition |= Q(item_id=item_id, requisition__trust_id=trust_id)
+    lines = (
+        candidate_lines(cut_off=pooling_round.cut_off)
+        .filter(condition)
+        .select_related("item", "requisition", "requisition__trust")
+        .order_by("item__sku", "requisition__trust__code", "pk")
+    )
+    result = []
+    for line in lines:
+        pair = reasons[(line.item_id, line.requisition.trust_id)]
+        result.append(HeldLine(line, pair.reason, pair.contract))
+    return result
+
+
+def _total(counts: Counter) -> int:
+    return sum(quantity * count for quantity, count in counts.items())
+
+
+def _held(item, trust, counts: Counter, reason: str, contract=None) -> HeldPair:
+    return HeldPair(
+        item=item,
+        trust=trust,
+        quantity=_total(counts),
+        line_count=sum(counts.values()),
+        reason=reason,
+        contract=contract,
+    )
+
+
+def _contracts(choices) -> dict[int, Contract]:
+    return {preview.contract.pk: preview.contract for _, preview in choices}
+
+
+def _priced_group(
+    group: pricing.GroupChoice,
+    item: Item,
+    trusts: dict[int, Trust],
+    trust_counts: dict[int, Counter],
+    contract_items: dict[int, ContractItem],
+) -> PreviewGroup:
+    shares = []
+    money = pricing.MoneyTotals()
+    for trust_id in group.trust_quantities:
+        standalone_tier, standalone_price = group.standalone[trust_id]
+        counts = trust_counts[trust_id]
+        share_money = pricing.lines_money(
+            quantity_counts=counts,
+            pooled_unit_price=group.unit_price,
+            standalone_unit_price=standalone_price,
+            vat_rate=item.vat_rate,
+        )
+        money += share_money
+        shares.append(
+            PreviewShare(
+                trust=trusts[trust_id],
+                quantity=group.trust_quantities[trust_id],
+                line_count=sum(counts.values()),
+                quantity_counts=counts,
+                standalone_tier=standalone_tier,
+                standalone_unit_price=standalone_price,
+                money=share_money,
+            )
+        )
+    shares.sort(key=lambda share: share.trust.code)
+    contract_item = contract_items[group.offer.contract_item_id]
+    return PreviewGroup(
+        item=item,
+        contract=contract_item.contract,
+        contract_item=contract_item,
+        combined_quantity=group.combined_quantity,
+        tier=group.tier,
+        unit_price=group.unit_price,
+        shares=shares,
+        money=money,
+        next_tier=pricing.next_tier_nudge(group.offer, group.combined_quantity),
+    )

@@ -1,0 +1,410 @@
+"""Open pooling rounds and commit them into joint purchase orders (DESIGN §5).
+
+The commit locks the round, then the candidate lines (in primary-key order),
+reads their quantities with one GROUP BY, chooses contracts as the preview
+does, and writes orders, lines and shares in bulk; allocations go in with
+one ``INSERT … SELECT`` on PostgreSQL (one round-trip for any number of
+lines) and with ``bulk_create`` elsewhere. A line is pooled at most once: the
+partial unique constraint ``allocation_line_pooled_once`` is the last guard.
+"""
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orders import pricing
+from orders.models import (
+    Allocation,
+    JointPurchaseOrder,
+    OrderLine,
+    OrderNumberCounter,
+    OrderShare,
+    PoolingRound,
+    RequisitionEvent,
+    RequisitionLine,
+)
+from orders.selectors import pooling as selectors
+
+POOLED_ONCE = "allocation_line_pooled_once"
+BATCH_SIZE = 2000
+
+
+@transaction.atomic(durable=True)
+def pooling_round_open(
+    *, buyer: AbstractBaseUser, cut_off: datetime.datetime
+) -> PoolingRound:
+    """Open a round that pools approved lines submitted before ``cut_off``.
+
+    Its pricing date is today (Europe/London) and stays fixed: the preview
+    and the commit price on it (DESIGN §3, §5).
+    """
+    pooling_round = PoolingRound(
+        cut_off=cut_off, pricing_date=timezone.localdate(), opened_by=buyer
+    )
+    pooling_round.full_clean()
+    pooling_round.save()
+    return pooling_round
+
+
+def pooling_round_commit(
+    *, round_id: int, buyer: AbstractBaseUser
+) -> list[JointPurchaseOrder]:
+    """Turn a round's preview into draft joint purchase orders, all or nothing.
+
+    One order per contract, one order line per item, one share per trust
+    (reference ``<number>/<TRUST>``), one allocation per requisition line, and
+    a ``pooled`` event per requisition (DESIGN §5). Committing a committed
+    round returns its orders and changes nothing. Raises ``ValidationError``:
+    ``round_cancelled``, ``nothing_to_pool``, or ``pooled_elsewhere`` when a
+    simultaneous commit pooled some of the same lines first (then nothing of
+    this commit remains).
+    """
+    try:
+        return _commit(round_id=round_id, buyer=buyer)
+    except IntegrityError as exc:
+        text = str(exc)
+        if POOLED_ONCE in text or "orders_allocation.requisition_line_id" in text:
+            raise ValidationError(
+                _(
+                    "Some of these lines were pooled by another round at the same "
+                    "time. Nothing was saved: open the round again to see what is "
+                    "left to pool."
+                ),
+                code="pooled_elsewhere",
+            ) from exc
+        raise
+
+
+@transaction.atomic(durable=True)
+def _commit(*, round_id: int, buyer: AbstractBaseUser) -> list[JointPurchaseOrder]:
+    # Lock the round first: of two commits of one round, the second waits
+    # here and then finds it committed.
+    pooling_round = PoolingRound.objects.select_for_update().get(pk=round_id)
+    if pooling_round.status == PoolingRound.Status.COMMITTED:
+        return list(pooling_round.orders.order_by("number"))
+    if pooling_round.status != PoolingRound.Status.OPEN:
+        raise ValidationError(
+            _("This round was cancelled and cannot be committed."),
+            code="round_cancelled",
+        )
+    _lock_candidate_lines(pooling_round.cut_off)
+    # Read after the lock, in a new statement: lines another commit pooled
+    # while this one waited are no longer candidates.
+    preview = selectors.build_preview(pooling_round=pooling_round)
+    if not preview.groups:
+        raise ValidationError(
+            _("There is nothing to pool in this round."), code="nothing_to_pool"
+        )
+    orders = _create_orders(pooling_round, preview)
+    lines, shares = _create_lines_and_shares(orders, preview)
+    inserted = _create_allocations(pooling_round, preview, orders, lines, shares)
+    if inserted != preview.line_count:
+        raise ValidationError(
+            _("The lines changed while the round was committed. Try again."),
+            code="lines_changed",
+        )
+    _record_pooled_events(orders, buyer, pooling_round)
+    pooling_round.status = PoolingRound.Status.COMMITTED
+    pooling_round.committed_by = buyer
+    pooling_round.committed_at = timezone.now()
+    pooling_round.save(update_fields=["status", "committed_by", "committed_at"])
+    return sorted(orders.values(), key=lambda order: order.number)
+
+
+def _lock_candidate_lines(cut_off: datetime.datetime) -> None:
+    """Lock every candidate line, in primary-key order, in one round-trip."""
+    if not connection.features.has_select_for_update:
+        return  # SQLite: one writer at a time anyway.
+    locking = (
+        selectors.candidate_lines(cut_off=cut_off)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+        .values("pk")
+    )
+    sql, params = locking.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS locked", params)  # noqa: S608 -- SQL built by the ORM, values are parameters
+
+
+def next_order_numbers(count: int) -> list[str]:
+    """Take ``count`` order numbers of this year, gapless (DESIGN §5).
+
+    The year's counter row is locked until the caller's transaction ends, so
+    numbers are handed out one transaction at a time; a transaction that
+    rolls back gives its numbers back. Call inside an atomic block.
+    """
+    year = timezone.localdate().year
+    OrderNumberCounter.objects.bulk_create(
+        [OrderNumberCounter(year=year)], ignore_conflicts=True
+    )
+    counter = OrderNumberCounter.objects.select_for_update().get(year=year)
+    first = counter.last_number + 1
+    counter.last_number += count
+    counter.save(update_fields=["last_number"])
+    return [f"AP-{year}-{number:06d}" for number in range(first, first + count)]
+
+
+def _create_orders(
+    pooling_round: PoolingRound, preview: selectors.Preview
+) -> dict[int, JointPurchaseOrder]:
+    by_contract: dict[int, list[selectors.PreviewGroup]] = defaultdict(list)
+    for group in preview.groups:
+        by_contract[group.contract.pk].append(group)
+    contracts = sorted(
+        (groups[0].contract for groups in by_contract.values()),
+        key=lambda contract: contract.reference,
+    )
+    numbers = next_order_numbers(len(contracts))
+    orders = []
+    for number, contract in zip(numbers, contracts, strict=True):
+        money = sum(
+            (group.money for group in by_contract[contract.pk]), pricing.MoneyTotals()
+        )
+        orders.append(
+            JointPurchaseOrder(
+                number=number,
+                pooling_round=pooling_round,
+                contract=contract,
+                supplier_id=contract.supplier_id,
+                pricing_date=pooling_round.pricing_date,
+                status=JointPurchaseOrder.Status.DRAFT,
+                **_totals(money),
+            )
+        )
+    JointPurchaseOrder.objects.bulk_create(orders)
+    return {order.contract_id: order for order in orders}
+
+
+def _create_lines_and_shares(
+    orders: dict[int, JointPurchaseOrder], preview: selectors.Preview
+) -> tuple[dict[tuple[int, int], OrderLine], dict[tuple[int, int], OrderShare]]:
+    """One order line per (order, item), one share per (order, trust)."""
+    lines: dict[tuple[int, int], OrderLine] = {}
+    share_money: dict[tuple[int, int], pricing.MoneyTotals] = defaultdict(
+        pricing.MoneyTotals
+    )
+    trusts = {}
+    for group in preview.groups:
+        order = orders[group.contract.pk]
+        lines[(order.pk, group.item.pk)] = OrderLine(
+            order=order,
+            item=group.item,
+            supplier_code=group.contract_item.supplier_code,
+            quantity=group.combined_quantity,
+            unit_price=group.unit_price,
+            tier_min_quantity=group.tier.min_quantity,
+            **_totals(group.money),
+        )
+        for share in group.shares:
+            key = (order.pk, share.trust.pk)
+            share_money[key] += share.money
+            trusts[share.trust.pk] = share.trust
+    order_by_pk = {order.pk: order for order in orders.values()}
+    shares = {
+        (order_id, trust_id): OrderShare(
+            order=order_by_pk[order_id],
+            trust=trusts[trust_id],
+            reference=f"{order_by_pk[order_id].number}/{trusts[trust_id].code}",
+            **_totals(money),
+        )
+        for (order_id, trust_id), money in sorted(share_money.items())
+    }
+    OrderLine.objects.bulk_create(lines.values(), batch_size=BATCH_SIZE)
+    OrderShare.objects.bulk_create(shares.values(), batch_size=BATCH_SIZE)
+    return lines, shares
+
+
+def _create_allocations(
+    pooling_round: PoolingRound,
+    preview: selectors.Preview,
+    orders: dict[int, JointPurchaseOrder],
+    lines: dict[tuple[int, int], OrderLine],
+    shares: dict[tuple[int, int], OrderShare],
+) -> int:
+    """Write one allocation per candidate line of a pooled group; return how many."""
+    # (item id, trust id) -> order line, share, pooled price, standalone price, VAT
+    plan: dict[tuple[int, int], tuple[int, int, Decimal, Decimal, Decimal]] = {}
+    for group in preview.groups:
+        order = orders[group.contract.pk]
+        line = lines[(order.pk, group.item.pk)]
+        for share in group.shares:
+            plan[(group.item.pk, share.trust.pk)] = (
+                line.pk,
+                shares[(order.pk, share.trust.pk)].pk,
+                group.unit_price,
+                share.standalone_unit_price,
+                group.item.vat_rate,
+            )
+    if connection.vendor == "postgresql":
+        return _insert_allocations_in_sql(pooling_round, plan)
+    return _bulk_create_allocations(pooling_round, plan)
+
+
+def _candidate_rows_sql(pooling_round: PoolingRound) -> tuple[str, tuple]:
+    rows = (
+        selectors.candidate_lines(cut_off=pooling_round.cut_off)
+        .order_by()
+        .values_list(
+            "pk",
+            "item_id",
+            "quantity",
+            "requisition__trust_id",
+            "requisition__site_id",
+            "requisition__cost_centre_id",
+        )
+    )
+    return rows.query.sql_with_params()
+
+
+def _insert_allocations_in_sql(pooling_round: PoolingRound, plan) -> int:
+    """One ``INSERT … SELECT`` for every allocation; PostgreSQL rounds half up.
+
+    PostgreSQL's ``round(numeric, 2)`` rounds halves away from zero, which is
+    ``ROUND_HALF_UP``, so each stored figure equals ``allocation_money``.
+    """
+    if not plan:
+        return 0
+    keys = list(plan)
+    values = [plan[key] for key in keys]
+    candidates_sql, params = _candidate_rows_sql(pooling_round)
+    table = Allocation._meta.db_table
+    sql = f"""
+        INSERT INTO {table} (
+            order_line_id, share_id, requisition_line_id, trust_id, site_id,
+            cost_centre_id, quantity, unit_price, standalone_unit_price,
+            received_quantity, is_cancelled, net, vat, standalone_net, savings
+        )
+        SELECT plan.order_line_id, plan.share_id, c.id, c.trust_id, c.site_id,
+               c.cost_centre_id, c.quantity, plan.pooled, plan.standalone,
+               0, FALSE, money.net, round(money.net * plan.vat_rate, 2),
+               money.standalone_net, money.standalone_net - money.net
+        FROM ({candidates_sql}) AS c (
+            id, item_id, quantity, trust_id, site_id, cost_centre_id
+        )
+        JOIN unnest(
+            %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[],
+            %s::numeric[], %s::numeric[], %s::numeric[]
+        ) AS plan (
+            item_id, trust_id, order_line_id, share_id, pooled, standalone, vat_rate
+        ) ON plan.item_id = c.item_id AND plan.trust_id = c.trust_id
+        CROSS JOIN LATERAL (
+            SELECT round(c.quantity * plan.pooled, 2) AS net,
+                   round(c.quantity * plan.standalone, 2) AS standalone_net
+        ) AS money
+        ORDER BY c.id
+    """  # noqa: S608 -- table name from model meta, candidate SQL from the ORM
+    arrays = (
+        [key[0] for key in keys],
+        [key[1] for key in keys],
+        [value[0] for value in values],
+        [value[1] for value in values],
+        [value[2] for value in values],
+        [value[3] for value in values],
+        [value[4] for value in values],
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, *arrays))
+        return cursor.rowcount
+
+
+def _bulk_create_allocations(pooling_round: PoolingRound, plan) -> int:
+    """The same allocations through the ORM, for SQLite and small rounds."""
+    rows = (
+        selectors.candidate_lines(cut_off=pooling_round.cut_off)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "item_id",
+            "quantity",
+            "requisition__trust_id",
+            "requisition__site_id",
+            "requisition__cost_centre_id",
+        )
+    )
+    batch: list[Allocation] = []
+    inserted = 0
+    for line_id, item_id, quantity, trust_id, site_id, cost_centre_id in rows:
+        planned = plan.get((item_id, trust_id))
+        if planned is None:
+            continue
+        order_line_id, share_id, pooled, standalone, vat_rate = planned
+        money = pricing.allocation_money(
+            quantity=quantity,
+            pooled_unit_price=pooled,
+            standalone_unit_price=standalone,
+            vat_rate=vat_rate,
+        )
+        batch.append(
+            Allocation(
+                order_line_id=order_line_id,
+                share_id=share_id,
+                requisition_line_id=line_id,
+                trust_id=trust_id,
+                site_id=site_id,
+                cost_centre_id=cost_centre_id,
+                quantity=quantity,
+                unit_price=pooled,
+                standalone_unit_price=standalone,
+                net=money.net,
+                vat=money.vat,
+                standalone_net=money.standalone_net,
+                savings=money.savings,
+            )
+        )
+        if len(batch) >= BATCH_SIZE:
+            Allocation.objects.bulk_create(batch)
+            inserted += len(batch)
+            batch = []
+    Allocation.objects.bulk_create(batch)
+    return inserted + len(batch)
+
+
+def _record_pooled_events(
+    orders: dict[int, JointPurchaseOrder],
+    buyer: AbstractBaseUser,
+    pooling_round: PoolingRound,
+) -> None:
+    """One ``pooled`` event per requisition with lines in these orders."""
+    event_table = RequisitionEvent._meta.db_table
+    allocation_table = Allocation._meta.db_table
+    line_table = RequisitionLine._meta.db_table
+    order_line_table = OrderLine._meta.db_table
+    order_ids = [order.pk for order in orders.values()]
+    placeholders = ", ".join(["%s"] * len(order_ids))
+    sql = f"""
+        INSERT INTO {event_table} (requisition_id, action, actor_id, at, note)
+        SELECT DISTINCT rl.requisition_id, %s, %s, %s, %s
+        FROM {allocation_table} a
+        JOIN {line_table} rl ON rl.id = a.requisition_line_id
+        JOIN {order_line_table} ol ON ol.id = a.order_line_id
+        WHERE ol.order_id IN ({placeholders}) AND a.is_cancelled = %s
+    """  # noqa: S608 -- table names from model meta; values are parameters
+    note = _("Pooled in round %(round)s") % {"round": pooling_round.pk}
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            (
+                RequisitionEvent.Action.POOLED.value,
+                buyer.pk,
+                at,
+                note,
+                *order_ids,
+                False,
+            ),
+        )
+
+
+def _totals(money: pricing.MoneyTotals) -> dict[str, Decimal]:
+    return {
+        "net": money.net,
+        "vat": money.vat,
+        "standalone_net": money.standalone_net,
+        "savings": money.savings,
+    }
