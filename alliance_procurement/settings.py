@@ -7,6 +7,7 @@ workers; set ``DJANGO_DEBUG=false`` and a real ``DJANGO_SECRET_KEY`` for
 production, where ``manage.py check --deploy`` is clean.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -20,7 +21,7 @@ environ.Env.read_env(BASE_DIR / ".env")  # optional; the real environment wins
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 
-_DEV_SECRET_KEY = "django-insecure-local-development-key-never-used-in-production"  # noqa: S105 -- only with debug on
+_DEV_SECRET_KEY = "django-insecure-local-development-key-never-used-in-production"  # noqa: S105  # nosec B105 -- only with debug on
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured(
@@ -48,6 +49,10 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "trusts",
     "catalogue",
     "suppliers",
@@ -62,9 +67,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "alliance_procurement.middleware.SessionSecurityMiddleware",
+    "trusts.middleware.AuditDeniedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so it turns a locked-out sign-in into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "alliance_procurement.urls"
@@ -129,10 +140,31 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Sign-in throttling first: it refuses locked-out attempts before the password
+# is checked, then Django's own backend signs people in (ASVS V6.3).
+AUTHENTICATION_BACKENDS = [
+    "alliance_procurement.security.RequestAxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five failures for one username from one address lock that pair for 15 min.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Successful sign-ins are in the audit trail (trusts.AuditEvent) already.
+AXES_DISABLE_ACCESS_LOG = True
+# Two-factor sign-in: a confirmed TOTP device asks for its code after the
+# password. The admin always asks for it in production.
+OTP_TOTP_ISSUER = "Alliance Procurement"
+OTP_LOGIN_PENDING_SECONDS = 5 * 60
+ADMIN_REQUIRE_OTP = env.bool("DJANGO_ADMIN_REQUIRE_OTP", default=not DEBUG)
 
 # Sessions end after an hour without a request (idle timeout), configurable.
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_IDLE_SECONDS", default=60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
+# However active, a session ends this long after sign-in (absolute lifetime).
+SESSION_MAX_SECONDS = env.int("DJANGO_SESSION_MAX_SECONDS", default=12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -141,6 +173,23 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp 4): our own scripts and styles only, no
+# inline code; htmx's indicator styles are switched off in base.html.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -4,16 +4,18 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from alliance_procurement.security import OTPRequiredAdminSite
+from trusts import auth_views as trust_auth_views
 from trusts import views as trust_views
-from trusts.forms import LoginForm
+
+# The admin asks for a verified second factor (settings.ADMIN_REQUIRE_OTP).
+admin.site.__class__ = OTPRequiredAdminSite
 
 urlpatterns = [
     path("", trust_views.home, name="home"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=LoginForm),
-        name="login",
-    ),
+    path("accounts/login/", trust_auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/code/", trust_auth_views.login_otp, name="login-otp"),
+    path("accounts/two-factor/", trust_auth_views.otp_setup, name="otp-setup"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("catalogue/", include("catalogue.urls")),
     path("contracts/", include("suppliers.urls")),

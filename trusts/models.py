@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -167,3 +168,43 @@ class Membership(models.Model):
     def organisation_code(self) -> str:
         """Trust code, or ``ALLIANCE`` for the host team (DESIGN §10)."""
         return self.trust.code if self.trust_id else ALLIANCE_CODE
+
+
+class AuditEvent(models.Model):
+    """One security-relevant event: append only, the database refuses changes.
+
+    Written only through ``trusts.services.audit_record``; the migration adds
+    triggers that make UPDATE and DELETE on this table fail (ASVS V16).
+    """
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        # The trail outlives the account and its rows are never updated, so a
+        # deleted user leaves the id and ``actor_username`` behind, unlinked.
+        models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_username = models.CharField(_("username"), max_length=150, blank=True)
+    organisation_code = models.CharField(_("organisation"), max_length=12, blank=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object reference"), max_length=100, blank=True)
+    detail = models.JSONField(
+        _("detail"), default=dict, blank=True, encoder=DjangoJSONEncoder
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    path = models.CharField(_("path"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            models.Index(fields=["organisation_code", "-at"], name="audit_org_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.actor_username}"
