@@ -1,0 +1,193 @@
+"""Savings documents: request, build, fail; and the sweep of both kinds.
+
+Same rules as order documents (DESIGN §6): the row records what must be
+built, a build renders with no transaction open and flips the row in one
+short transaction, and a ready file for the same inputs is not built again.
+"""
+
+import dataclasses
+import datetime
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orders.services import documents as order_document_services
+from reports import documents, selectors
+from reports.models import SavingsDocument
+from reports.tasks import build_savings_document_task
+from trusts.models import Trust
+
+MAX_REASON_LENGTH = 2000
+
+
+@transaction.atomic(durable=True)
+def savings_documents_request(
+    *, month: datetime.date, trusts: list[Trust | None] | None = None
+) -> list[SavingsDocument]:
+    """Ask for a month's savings files, in every format, and queue their builds.
+
+    ``trusts`` lists the scopes (``None`` is the alliance-wide summary);
+    omitted, the alliance and every active trust. Each document is created
+    if missing and set back to pending; builds are queued on commit.
+    """
+    month = selectors.month_start(month)
+    if trusts is None:
+        trusts = [None, *Trust.objects.active().order_by("code")]
+    now = timezone.now()
+    requested = []
+    for trust in trusts:
+        for file_format in SavingsDocument.Format.values:
+            document, _created = SavingsDocument.objects.get_or_create(
+                month=month,
+                trust=trust,
+                format=file_format,
+                defaults={"requested_at": now},
+            )
+            document.status = SavingsDocument.Status.PENDING
+            document.failure_reason = ""
+            document.requested_at = now
+            document.attempts = 0
+            document.save(
+                update_fields=["status", "failure_reason", "requested_at", "attempts"]
+            )
+            build_savings_document_task.delay_on_commit(document.pk)
+            requested.append(document)
+    return requested
+
+
+def savings_previous_month_request(
+    *, today: datetime.date | None = None
+) -> list[SavingsDocument]:
+    """Ask for last month's files for the alliance and every trust (beat, 1st)."""
+    today = today or timezone.localdate()
+    month = selectors.month_add(selectors.month_start(today), -1)
+    return savings_documents_request(month=month)
+
+
+def _fingerprint(summary: selectors.SavingsSummary, file_format: str) -> str:
+    shown = dataclasses.asdict(dataclasses.replace(summary, trust=None)) | {
+        "scope": summary.scope_code
+    }
+    payload = json.dumps(
+        [documents.LAYOUT_VERSION, file_format, shown], default=str, sort_keys=True
+    ).encode()
+    return hashlib.sha256(payload).hexdigest()
+
+
+def savings_document_filename(document: SavingsDocument) -> str:
+    """``savings-2026-03-WMAS.pdf`` or ``savings-2026-03-alliance.csv``."""
+    scope = document.trust.code if document.trust_id else selectors.ALLIANCE
+    return f"savings-{document.month:%Y-%m}-{scope}.{document.format}"
+
+
+def savings_document_build(*, document_id: int) -> SavingsDocument:
+    """Build one savings file; skip it if ready for the same figures."""
+    document = SavingsDocument.objects.select_related("trust").get(pk=document_id)
+    summary = selectors.savings_summary(month=document.month, trust=document.trust)
+    fingerprint = _fingerprint(summary, document.format)
+    if document.is_ready and document.fingerprint == fingerprint:
+        return document
+    SavingsDocument.objects.filter(pk=document_id).update(
+        attempts=document.attempts + 1
+    )
+    content = documents.savings_render(summary, document.format)
+    name = document.file.field.generate_filename(
+        document, savings_document_filename(document)
+    )
+    stored_name = document.file.storage.save(name, ContentFile(content))
+    return _savings_document_mark_ready(
+        document_id=document_id,
+        stored_name=stored_name,
+        checksum=hashlib.sha256(content).hexdigest(),
+        fingerprint=fingerprint,
+    )
+
+
+@transaction.atomic(durable=True)
+def _savings_document_mark_ready(
+    *, document_id: int, stored_name: str, checksum: str, fingerprint: str
+) -> SavingsDocument:
+    document = SavingsDocument.objects.select_for_update().get(pk=document_id)
+    storage = document.file.storage
+    if document.is_ready and document.fingerprint == fingerprint:
+        transaction.on_commit(lambda: storage.delete(stored_name))
+        return document
+    previous = document.file.name
+    document.file.name = stored_name
+    document.status = SavingsDocument.Status.READY
+    document.failure_reason = ""
+    document.checksum = checksum
+    document.fingerprint = fingerprint
+    document.built_at = timezone.now()
+    document.save(
+        update_fields=[
+            "file",
+            "status",
+            "failure_reason",
+            "checksum",
+            "fingerprint",
+            "built_at",
+        ]
+    )
+    if previous and previous != stored_name:
+        transaction.on_commit(lambda: storage.delete(previous))
+    return document
+
+
+@transaction.atomic(durable=True)
+def savings_document_fail(*, document_id: int, reason: str) -> SavingsDocument | None:
+    """Mark a savings file failed with its reason; a ready one stays ready."""
+    document = (
+        SavingsDocument.objects.select_for_update().filter(pk=document_id).first()
+    )
+    if document is None or document.is_ready:
+        return document
+    document.status = SavingsDocument.Status.FAILED
+    document.failure_reason = reason[:MAX_REASON_LENGTH]
+    document.save(update_fields=["status", "failure_reason"])
+    return document
+
+
+def savings_documents_requeue_stale(*, now: datetime.datetime | None = None) -> int:
+    """Queue again every savings file pending longer than the sweep delay."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(
+        seconds=settings.DOCUMENT_PENDING_SWEEP_AFTER_SECONDS
+    )
+    queued = 0
+    stale = SavingsDocument.objects.filter(
+        status=SavingsDocument.Status.PENDING, requested_at__lt=cutoff
+    ).values_list("pk", "attempts")
+    for document_id, attempts in stale:
+        if attempts >= settings.DOCUMENT_MAX_ATTEMPTS:
+            savings_document_fail(
+                document_id=document_id,
+                reason=_("The file could not be built after %(n)s attempts.")
+                % {"n": attempts},
+            )
+            continue
+        if SavingsDocument.objects.filter(
+            pk=document_id,
+            status=SavingsDocument.Status.PENDING,
+            requested_at__lt=cutoff,
+        ).update(requested_at=now):
+            build_savings_document_task.delay(document_id)
+            queued += 1
+    return queued
+
+
+def pending_documents_sweep(*, now: datetime.datetime | None = None) -> int:
+    """Queue again order and savings documents left pending too long (DESIGN §6).
+
+    The broker may lose messages; the database does not. Returns how many
+    builds were queued.
+    """
+    now = now or timezone.now()
+    return order_document_services.order_documents_requeue_stale(
+        now=now
+    ) + savings_documents_requeue_stale(now=now)
