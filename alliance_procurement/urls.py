@@ -19,5 +19,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("catalogue/", include("catalogue.urls")),
     path("contracts/", include("suppliers.urls")),
+    path("orders/", include("orders.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,10 +1,81 @@
-from django.urls import path  # noqa: F401 -- the sections below add their patterns
+from django.urls import path
 
 app_name = "orders"
 
 urlpatterns: list = []
 
 # --- Requisitions ------------------------------------------------------------
+
+from orders.views import requisitions as requisition_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "requisitions/",
+        requisition_views.RequisitionListView.as_view(),
+        name="requisition-list",
+    ),
+    path(
+        "requisitions/new/",
+        requisition_views.requisition_create,
+        name="requisition-create",
+    ),
+    path(
+        "requisitions/<int:pk>/",
+        requisition_views.requisition_detail,
+        name="requisition-detail",
+    ),
+    path(
+        "requisitions/<int:pk>/edit/",
+        requisition_views.requisition_edit,
+        name="requisition-edit",
+    ),
+    path(
+        "requisitions/<int:pk>/submit/",
+        requisition_views.requisition_submit,
+        name="requisition-submit",
+    ),
+    path(
+        "requisitions/<int:pk>/approve/",
+        requisition_views.requisition_approve,
+        name="requisition-approve",
+    ),
+    path(
+        "requisitions/<int:pk>/reject/",
+        requisition_views.requisition_reject,
+        name="requisition-reject",
+    ),
+    path(
+        "requisitions/<int:pk>/cancel/",
+        requisition_views.requisition_cancel,
+        name="requisition-cancel",
+    ),
+    path(
+        "requisitions/items/",
+        requisition_views.item_search,
+        name="requisition-item-search",
+    ),
+    path(
+        "requisitions/lines/estimate/",
+        requisition_views.line_estimate,
+        name="requisition-line-estimate",
+    ),
+    path(
+        "requisitions/lines/new/",
+        requisition_views.line_add,
+        name="requisition-line-add",
+    ),
+    path(
+        "requisitions/lines/remove/",
+        requisition_views.line_remove,
+        name="requisition-line-remove",
+    ),
+    path("approvals/", requisition_views.approval_queue, name="approval-queue"),
+    path(
+        "approved-lines/",
+        requisition_views.ApprovedLinesView.as_view(),
+        name="approved-lines",
+    ),
+]
 
 # --- Pooling rounds, joint purchase orders, receipts ---------------------------
 
