@@ -2,6 +2,7 @@
 
 import logging
 
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.http import HttpRequest
@@ -137,3 +138,42 @@ def otp_device_confirm(*, user, token: str, request=None) -> TOTPDevice:
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     audit_record(actor=user, action="auth.otp_enrolled", obj=device, request=request)
     return device
+
+
+# --- Admin access for contract managers (DESIGN §1, §7) -----------------------
+
+CONTRACT_MANAGER_GROUP = "Contract managers"
+# Apps whose models contract managers keep in the admin. Named by label, as
+# trusts may not import them (DESIGN §2).
+CONTRACT_MANAGER_APPS = ("catalogue", "suppliers")
+# Deleting these loses no history: orders keep their own copies of prices, and
+# a category or index still in use is protected by the database.
+CONTRACT_MANAGER_DELETABLE = frozenset(
+    {"category", "contractitem", "pricetier", "fuelindexprice"}
+)
+
+
+@transaction.atomic(durable=True)
+def contract_manager_group_ensure() -> Group:
+    """Create or repair the "Contract managers" group and return it.
+
+    It may view, add and change every catalogue and suppliers model, and
+    delete only where nothing is lost (categories, contract items, price
+    tiers, index prices); never suppliers, contracts, items or indices.
+    A contract manager is a staff user in this group. Running it again sets
+    exactly these permissions, so a permission added by hand is removed.
+    """
+    group, _created = Group.objects.get_or_create(name=CONTRACT_MANAGER_GROUP)
+    permissions = [
+        permission
+        for permission in Permission.objects.filter(
+            content_type__app_label__in=CONTRACT_MANAGER_APPS
+        ).select_related("content_type")
+        if permission.codename.startswith(("view_", "add_", "change_"))
+        or (
+            permission.codename.startswith("delete_")
+            and permission.content_type.model in CONTRACT_MANAGER_DELETABLE
+        )
+    ]
+    group.permissions.set(permissions)
+    return group
