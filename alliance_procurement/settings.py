@@ -314,6 +314,17 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
+    # The API speaks JSON only; /api/docs/ is its browsable face.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "alliance_procurement.api.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["alliance_procurement.api.WriteThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        # Token requests per client address: slows password guessing.
+        "api_token": env.str("API_TOKEN_RATE", default="10/min"),
+        # Writes per user (or per address when signed out).
+        "api_write": env.str("API_WRITE_RATE", default="120/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Alliance Procurement API",
@@ -323,6 +334,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ContractStatusEnum": "suppliers.models.Contract.Status",
+        "RequisitionStatusEnum": "orders.models.Requisition.Status",
+        "PoolingRoundStatusEnum": "orders.models.PoolingRound.Status",
+        "OrderStatusEnum": "orders.models.JointPurchaseOrder.Status",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "alliance_procurement.api.schema_add_error_responses",
+    ],
 }
 
 # --- Logging ---------------------------------------------------------------

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from alliance_procurement.security import OTPRequiredAdminSite
 from trusts import auth_views as trust_auth_views
@@ -20,5 +21,13 @@ urlpatterns = [
     path("catalogue/", include("catalogue.urls")),
     path("contracts/", include("suppliers.urls")),
     path("orders/", include("orders.urls")),
+    path("accounts/", include("trusts.urls")),
+    path("api/v1/", include("trusts.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
+        name="api-docs",
+    ),
     path("admin/", admin.site.urls),
 ]

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
+from rest_framework.authtoken.models import Token
 
 from trusts.models import CostCentre, Membership, Role, Site, Trust
 
@@ -56,3 +57,8 @@ def approvers_of_trust(trust: Trust) -> QuerySet[Membership]:
     return Membership.objects.select_related("user").filter(
         trust=trust, is_approver=True, user__is_active=True
     )
+
+
+def api_token_exists(user) -> bool:
+    """Tell whether the user holds an API token (DESIGN §10)."""
+    return Token.objects.filter(user=user).exists()

@@ -8,6 +8,7 @@ from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
 
 from trusts import selectors
 from trusts.models import AuditEvent
@@ -81,6 +82,47 @@ def audit_record(
         event.path or "-",
     )
     return event
+
+
+# --- API tokens (DESIGN §10) ---------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def api_token_get_or_create(*, user, request: HttpRequest | None = None) -> Token:
+    """Return the user's API token, creating it on first use.
+
+    What ``POST /api/v1/auth/token/`` answers once the password is checked:
+    asking again gives the same token until the user revokes it.
+    """
+    token, created = Token.objects.get_or_create(user=user)
+    if created:
+        audit_record(actor=user, action="auth.token_created", request=request)
+    return token
+
+
+@transaction.atomic(durable=True)
+def api_token_create(*, user, request: HttpRequest | None = None) -> Token:
+    """Give the user a new API token, revoking any token they had.
+
+    The caller shows the key once; afterwards the user sees only that a
+    token exists (their profile page).
+    """
+    Token.objects.filter(user=user).delete()
+    token = Token.objects.create(user=user)
+    audit_record(actor=user, action="auth.token_created", request=request)
+    return token
+
+
+@transaction.atomic(durable=True)
+def api_token_revoke(*, user, request: HttpRequest | None = None) -> bool:
+    """Revoke the user's API token; tell whether there was one.
+
+    Revoking twice changes nothing the second time.
+    """
+    deleted, _rows = Token.objects.filter(user=user).delete()
+    if deleted:
+        audit_record(actor=user, action="auth.token_revoked", request=request)
+    return bool(deleted)
 
 
 # --- Two-factor sign-in (ASVS V6.5) --------------------------------------------
