@@ -143,7 +143,10 @@ def _savings_document_mark_ready(
 def savings_document_fail(*, document_id: int, reason: str) -> SavingsDocument | None:
     """Mark a savings file failed with its reason; a ready one stays ready."""
     document = (
-        SavingsDocument.objects.select_for_update().filter(pk=document_id).first()
+        SavingsDocument.objects.select_for_update()
+        .filter(pk=document_id)
+        .order_by("pk")
+        .first()
     )
     if document is None or document.is_ready:
         return document

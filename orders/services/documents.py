@@ -144,7 +144,12 @@ def order_document_fail(*, document_id: int, reason: str) -> OrderDocument | Non
     A document already ready stays ready: a late failure of a duplicate run
     does not hide a good file.
     """
-    document = OrderDocument.objects.select_for_update().filter(pk=document_id).first()
+    document = (
+        OrderDocument.objects.select_for_update()
+        .filter(pk=document_id)
+        .order_by("pk")
+        .first()
+    )
     if document is None or document.is_ready:
         return document
     document.status = OrderDocument.Status.FAILED
