@@ -16,7 +16,7 @@ DEMO_PASSWORD ?= Alliance-demo-2026
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/alliance_procurement
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: help install run serve test lint system-packages services migrate
+.PHONY: help install run serve test lint system-packages services migrate backup restore soak
 
 help:
 	@echo "make run    install, migrate, load demo data and serve on http://127.0.0.1:$(PORT)"
@@ -55,6 +55,9 @@ services:
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/bandit --quiet --recursive --severity-level low \
+		--exclude ./tests,./.venv,./.tools,./node_modules \
+		alliance_procurement trusts catalogue suppliers orders reports
 	DJANGO_DEBUG=false DJANGO_SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 		DJANGO_ALLOWED_HOSTS=procurement.example.nhs.uk \
 		$(PY) manage.py check --deploy --fail-level WARNING
@@ -65,3 +68,24 @@ test: install system-packages services lint
 	@DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
 		$(VENV)/bin/pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
+
+# Backups of the PostgreSQL database named by DATABASE_URL and of MEDIA_ROOT,
+# into backups/<UTC timestamp>/; restore one with BACKUP=backups/<timestamp>
+# (add FORCE=1 to replace a database that already holds tables).
+backup: install
+	@bash scripts/backup.sh
+
+restore: install
+	@if [ -z "$(BACKUP)" ]; then echo "usage: make restore BACKUP=backups/<timestamp>"; exit 2; fi
+	@bash scripts/restore.sh "$(BACKUP)"
+
+# Run the integration and security suites SOAK_ROUNDS times in a row, stopping
+# at the first failure: flushes out races and leaks that show up only sometimes.
+SOAK_ROUNDS ?= 10
+soak: install services
+	@for round in $$(seq 1 $(SOAK_ROUNDS)); do \
+		echo "soak round $$round of $(SOAK_ROUNDS)"; \
+		DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+			$(VENV)/bin/pytest tests/integration tests/security -q -p no:cacheprovider -x \
+			|| exit 1; \
+	done
