@@ -255,3 +255,29 @@ def test_detail_query_count_does_not_grow_with_contracts(
         factories.contract_item_with_tiers(item=item, tiers=[(1, "2.0000"), (9, "1")])
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(item.get_absolute_url())
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "\x00"},
+        {"q": "x" * 5000},
+        {"page": "abc"},
+        {"page": "999"},
+        {"sort": "nonsense"},
+        {"category": "not-a-number"},
+        {"_export": "xlsx", "page": "0"},
+    ],
+)
+def test_bad_list_parameters_never_fail(client_for, requisitioner, params):
+    """Odd query strings give a page (or file), never a server error (DESIGN §8)."""
+    factories.ItemFactory()
+    response = client_for(requisitioner).get(LIST_URL, params)
+    assert response.status_code == 200
+
+
+def test_detail_of_inactive_item_says_so(client_for, requisitioner):
+    """An inactive item's page still opens, warning it is no longer active."""
+    item = factories.ItemFactory(is_active=False)
+    body = client_for(requisitioner).get(item.get_absolute_url()).content.decode()
+    assert "No longer active" in body

@@ -315,3 +315,25 @@ def test_contract_page_links_index_linked_items_to_their_index(client_for, buyer
     assert "+0.0300" in text
     assert "-0.0100" in text
     assert "Margin per litre" in text
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "\x00"},
+        {"q": "x" * 5000},
+        {"page": "abc"},
+        {"page": "999"},
+        {"sort": "nonsense"},
+        {"sort": "trusts"},
+        {"trust": "not-a-number"},
+        {"supplier": "999999"},
+        {"status": "gone"},
+        {"_export": "csv", "page": "-1"},
+    ],
+)
+def test_bad_list_parameters_never_fail(client_for, buyer, params):
+    """Odd query strings give a page (or file), never a server error (DESIGN §8)."""
+    factories.ContractFactory()
+    response = client_for(buyer).get(LIST_URL, params)
+    assert response.status_code == 200
