@@ -39,7 +39,7 @@ def send_requisition_decision_email_task(requisition_id: int) -> None:
 import importlib  # noqa: E402 -- this section's own imports
 import logging  # noqa: E402
 
-from celery import Task  # noqa: E402
+from celery.contrib.django.task import DjangoTask  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import InterfaceError  # noqa: E402
 
@@ -61,7 +61,7 @@ DOCUMENT_TASK_OPTIONS = {
 }
 
 
-class DocumentTask(Task):
+class DocumentTask(DjangoTask):
     """A document build whose final failure marks the document failed.
 
     ``on_failure`` runs once retries are used up (or at once for an error not

@@ -80,3 +80,24 @@ urlpatterns += [
 # --- Pooling rounds, joint purchase orders, receipts ---------------------------
 
 # --- Order documents -----------------------------------------------------------
+
+from orders.views import documents as document_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "<str:number>/documents/",
+        document_views.order_documents,
+        name="order-documents",
+    ),
+    path(
+        "<str:number>/documents/rebuild/",
+        document_views.order_documents_rebuild,
+        name="order-documents-rebuild",
+    ),
+    path("<str:number>/pdf/", document_views.order_pdf, name="order-pdf"),
+    path(
+        "<str:number>/shares/<str:trust_code>/pdf/",
+        document_views.order_share_pdf,
+        name="order-share-pdf",
+    ),
+]

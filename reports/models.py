@@ -71,7 +71,9 @@ class SavingsDocument(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "requested_at"], name="savingsdoc_status_req")
+            models.Index(
+                fields=["status", "requested_at"], name="savingsdoc_status_req"
+            )
         ]
 
     def __str__(self) -> str:

@@ -6,33 +6,125 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0001_initial'),
-        ('trusts', '0001_initial'),
+        ("orders", "0001_initial"),
+        ("trusts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OrderDocument',
+            name="OrderDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('consolidated', 'Consolidated order'), ('share', "Trust's share")], max_length=12, verbose_name='kind')),
-                ('status', models.CharField(choices=[('pending', 'Being built'), ('ready', 'Ready'), ('failed', 'Failed')], default='pending', max_length=8, verbose_name='status')),
-                ('failure_reason', models.TextField(blank=True, verbose_name='reason for failure')),
-                ('file', models.FileField(blank=True, max_length=255, upload_to=orders.models.order_document_upload_to, verbose_name='file')),
-                ('checksum', models.CharField(blank=True, max_length=64, verbose_name='SHA-256')),
-                ('fingerprint', models.CharField(blank=True, max_length=64, verbose_name='inputs fingerprint')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='attempts')),
-                ('requested_at', models.DateTimeField(verbose_name='requested')),
-                ('built_at', models.DateTimeField(blank=True, null=True, verbose_name='built')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='orders.jointpurchaseorder')),
-                ('trust', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='trusts.trust')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("consolidated", "Consolidated order"),
+                            ("share", "Trust's share"),
+                        ],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Being built"),
+                            ("ready", "Ready"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=8,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "failure_reason",
+                    models.TextField(blank=True, verbose_name="reason for failure"),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        blank=True,
+                        max_length=255,
+                        upload_to=orders.models.order_document_upload_to,
+                        verbose_name="file",
+                    ),
+                ),
+                (
+                    "checksum",
+                    models.CharField(blank=True, max_length=64, verbose_name="SHA-256"),
+                ),
+                (
+                    "fingerprint",
+                    models.CharField(
+                        blank=True, max_length=64, verbose_name="inputs fingerprint"
+                    ),
+                ),
+                (
+                    "attempts",
+                    models.PositiveIntegerField(default=0, verbose_name="attempts"),
+                ),
+                ("requested_at", models.DateTimeField(verbose_name="requested")),
+                (
+                    "built_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="built"),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="orders.jointpurchaseorder",
+                    ),
+                ),
+                (
+                    "trust",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="trusts.trust",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order', 'kind', 'trust__code'],
-                'indexes': [models.Index(fields=['status', 'requested_at'], name='orderdoc_status_req')],
-                'constraints': [models.UniqueConstraint(fields=('order', 'kind', 'trust'), name='orderdocument_one_per_trust'), models.UniqueConstraint(condition=models.Q(('trust__isnull', True)), fields=('order', 'kind'), name='orderdocument_one_consolidated'), models.CheckConstraint(condition=models.Q(models.Q(('kind', 'consolidated'), ('trust__isnull', True)), models.Q(('kind', 'share'), ('trust__isnull', False)), _connector='OR'), name='orderdocument_trust_iff_share')],
+                "ordering": ["order", "kind", "trust__code"],
+                "indexes": [
+                    models.Index(
+                        fields=["status", "requested_at"], name="orderdoc_status_req"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("order", "kind", "trust"),
+                        name="orderdocument_one_per_trust",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("trust__isnull", True)),
+                        fields=("order", "kind"),
+                        name="orderdocument_one_consolidated",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind", "consolidated"), ("trust__isnull", True)),
+                            models.Q(("kind", "share"), ("trust__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="orderdocument_trust_iff_share",
+                    ),
+                ],
             },
         ),
     ]
