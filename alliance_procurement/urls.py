@@ -21,6 +21,7 @@ urlpatterns = [
     path("catalogue/", include("catalogue.urls")),
     path("contracts/", include("suppliers.urls")),
     path("orders/", include("orders.urls")),
+    path("reports/", include("reports.urls")),
     path("accounts/", include("trusts.urls")),
     path("api/v1/", include("trusts.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
