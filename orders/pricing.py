@@ -5,6 +5,7 @@ prices in, and every figure a person sees or pays is rounded here, once per
 allocation, with ``to_pennies`` (DESIGN §3, §5).
 """
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -180,18 +181,32 @@ class Offer:
     price_basis: str = tier_pricing.FIXED
     index_price: Decimal | None = None
     contract_item_id: int | None = None
+    supplier_code: str = ""
+    _breaks: tuple[int, ...] = field(default=(), init=False, repr=False, compare=False)
 
-    def price(self, quantity: int) -> Decimal:
-        """Unit price for ``quantity``; raises ``PriceUnavailable`` (no index)."""
-        return tier_pricing.unit_price(
-            tiers=self.tiers,
-            quantity=quantity,
-            price_basis=self.price_basis,
-            index_price=self.index_price,
+    def __post_init__(self):
+        ordered = tuple(sorted(self.tiers))
+        object.__setattr__(self, "tiers", ordered)
+        object.__setattr__(
+            self, "_breaks", tuple(tier.min_quantity for tier in ordered)
         )
 
     def tier(self, quantity: int) -> Tier:
-        return tier_pricing.tier_for_quantity(self.tiers, quantity)
+        """The tier ``quantity`` reaches, as ``suppliers.pricing`` defines it."""
+        if not self.tiers:
+            raise ValueError("A contract item needs at least one price tier.")
+        return self.tiers[max(bisect_right(self._breaks, quantity) - 1, 0)]
+
+    def price(self, quantity: int) -> Decimal:
+        """Unit price for ``quantity``; raises ``PriceUnavailable`` (no index)."""
+        tier = self.tier(quantity)
+        if self.price_basis == tier_pricing.INDEX_LINKED:
+            if self.index_price is None:
+                raise tier_pricing.PriceUnavailable(
+                    HELD_REASONS[HELD_NO_INDEX_PRICE], code=HELD_NO_INDEX_PRICE
+                )
+            return self.index_price + tier.unit_price
+        return tier.unit_price
 
     @property
     def is_priceable(self) -> bool:

@@ -25,12 +25,22 @@ from orders.models import (
     RequisitionLine,
 )
 from suppliers import selectors as supplier_selectors
-from suppliers.models import Contract, ContractItem
+from suppliers.models import Contract, ContractItem, PriceTier
 from suppliers.pricing import Tier
 from trusts.models import Trust
 
-# (item id, trust id) -> {quantity: number of lines}
-PairQuantities = dict[tuple[int, int], Counter]
+
+@dataclass(frozen=True)
+class PairLines:
+    """One trust's candidate lines of one item, as the database added them up."""
+
+    quantity: int
+    line_count: int
+    quantity_counts: Counter  # quantity -> number of lines of that quantity
+
+
+# (item id, trust id) -> that pair's lines
+PairQuantities = dict[tuple[int, int], PairLines]
 
 
 @dataclass
@@ -40,7 +50,7 @@ class PreviewShare:
     trust: Trust
     quantity: int
     line_count: int
-    quantity_counts: Counter
+    pair: PairLines
     standalone_tier: Tier
     standalone_unit_price: Decimal
     money: pricing.MoneyTotals
@@ -52,7 +62,7 @@ class PreviewGroup:
 
     item: Item
     contract: Contract
-    contract_item: ContractItem
+    offer: pricing.Offer
     combined_quantity: int
     tier: Tier
     unit_price: Decimal
@@ -159,16 +169,23 @@ def candidate_quantities(*, cut_off: datetime.datetime) -> PairQuantities:
         from django.contrib.postgres.aggregates import ArrayAgg
 
         rows = lines.values_list("item_id", "requisition__trust_id").annotate(
-            quantities=ArrayAgg("quantity")
+            total=Sum("quantity"), lines=Count("pk"), quantities=ArrayAgg("quantity")
         )
-        for item_id, trust_id, quantities in rows:
-            pairs[(item_id, trust_id)] = Counter(quantities)
+        for item_id, trust_id, total, count, quantities in rows:
+            pairs[(item_id, trust_id)] = PairLines(total, count, Counter(quantities))
         return pairs
     rows = lines.values_list("item_id", "requisition__trust_id", "quantity").annotate(
         lines=Count("pk")
     )
+    grouped: dict[tuple[int, int], Counter] = defaultdict(Counter)
     for item_id, trust_id, quantity, count in rows:
-        pairs.setdefault((item_id, trust_id), Counter())[quantity] = count
+        grouped[(item_id, trust_id)][quantity] = count
+    for key, counts in grouped.items():
+        pairs[key] = PairLines(
+            quantity=sum(q * c for q, c in counts.items()),
+            line_count=sum(counts.values()),
+            quantity_counts=counts,
+        )
     return pairs
 
 
@@ -186,35 +203,76 @@ def committed_values(contract_ids) -> dict[int, Decimal]:
 
 def offers_for(
     *, item_ids, on: datetime.date
-) -> tuple[dict[int, list[pricing.Offer]], dict[int, ContractItem]]:
-    """Active contracts' offers per item id, and their contract items by id."""
-    contract_items = list(
-        supplier_selectors.contract_items_priced_on(item_ids=item_ids, on=on)
+) -> tuple[dict[int, list[pricing.Offer]], dict[int, Contract]]:
+    """Active contracts' offers per item id, and those contracts by id.
+
+    Four queries whatever the number of items: contract items, their tiers,
+    the contracts' trusts, the index prices in force.
+    """
+    active = Contract.objects.active_on(on)
+    rows = list(
+        ContractItem.objects.filter(item_id__in=item_ids, contract__in=active)
+        .order_by()
+        .values_list(
+            "pk",
+            "item_id",
+            "contract_id",
+            "contract__reference",
+            "supplier_code",
+            "minimum_order_quantity",
+            "order_multiple",
+            "price_basis",
+            "fuel_index_id",
+        )
     )
+    tiers: dict[int, list[Tier]] = defaultdict(list)
+    for contract_item_id, min_quantity, unit_price in (
+        PriceTier.objects.filter(
+            contract_item__item_id__in=item_ids, contract_item__contract__in=active
+        )
+        .order_by("contract_item_id", "min_quantity")
+        .values_list("contract_item_id", "min_quantity", "unit_price")
+    ):
+        tiers[contract_item_id].append(Tier(min_quantity, unit_price))
+    contract_ids = {row[2] for row in rows}
+    contracts = Contract.objects.select_related("supplier").in_bulk(contract_ids)
+    trust_ids: dict[int, set[int]] = defaultdict(set)
+    for contract_id, trust_id in Contract.trusts.through.objects.filter(
+        contract_id__in=contract_ids
+    ).values_list("contract_id", "trust_id"):
+        trust_ids[contract_id].add(trust_id)
     index_prices = supplier_selectors.index_prices_in_force(
-        (ci.fuel_index_id for ci in contract_items if ci.fuel_index_id), on
+        {row[8] for row in rows if row[8]}, on
     )
     offers: dict[int, list[pricing.Offer]] = defaultdict(list)
-    by_id: dict[int, ContractItem] = {}
-    for contract_item in contract_items:
-        tiers = tuple(supplier_selectors.tiers_of(contract_item))
-        if not tiers:
+    for (
+        pk,
+        item_id,
+        contract_id,
+        reference,
+        supplier_code,
+        moq,
+        multiple,
+        basis,
+        index_id,
+    ) in rows:
+        if not tiers[pk]:
             continue
-        by_id[contract_item.pk] = contract_item
-        offers[contract_item.item_id].append(
+        offers[item_id].append(
             pricing.Offer(
-                contract_id=contract_item.contract_id,
-                reference=contract_item.contract.reference,
-                trust_ids=frozenset(t.pk for t in contract_item.contract.trusts.all()),
-                tiers=tiers,
-                minimum_order_quantity=contract_item.minimum_order_quantity,
-                order_multiple=contract_item.order_multiple,
-                price_basis=contract_item.price_basis,
-                index_price=index_prices.get(contract_item.fuel_index_id),
-                contract_item_id=contract_item.pk,
+                contract_id=contract_id,
+                reference=reference,
+                trust_ids=frozenset(trust_ids[contract_id]),
+                tiers=tuple(tiers[pk]),
+                minimum_order_quantity=moq,
+                order_multiple=multiple,
+                price_basis=basis,
+                index_price=index_prices.get(index_id),
+                contract_item_id=pk,
+                supplier_code=supplier_code,
             )
         )
-    return offers, by_id
+    return offers, contracts
 
 
 def build_preview(
@@ -228,12 +286,12 @@ def build_preview(
     """
     if pairs is None:
         pairs = candidate_quantities(cut_off=pooling_round.cut_off)
-    by_item: dict[int, dict[int, Counter]] = defaultdict(dict)
-    for (item_id, trust_id), counts in pairs.items():
-        by_item[item_id][trust_id] = counts
-    items = Item.objects.in_bulk(list(by_item))
+    by_item: dict[int, dict[int, PairLines]] = defaultdict(dict)
+    for (item_id, trust_id), pair in pairs.items():
+        by_item[item_id][trust_id] = pair
+    items = Item.objects.only("sku", "name", "unit", "vat_rate").in_bulk(list(by_item))
     trusts = Trust.objects.in_bulk({trust_id for _, trust_id in pairs})
-    offers, contract_items = offers_for(
+    offers, contracts = offers_for(
         item_ids=list(by_item), on=pooling_round.pricing_date
     )
 
@@ -244,7 +302,7 @@ def build_preview(
         trust_counts = by_item[item_id]
         choice = pricing.choose_groups(
             item_id=item_id,
-            trust_quantities={t: _total(c) for t, c in trust_counts.items()},
+            trust_quantities={t: p.quantity for t, p in trust_counts.items()},
             offers=offers.get(item_id, []),
         )
         for trust_id, reason in choice.unplaced.items():
@@ -253,7 +311,7 @@ def build_preview(
             choices.append(
                 (
                     group,
-                    _priced_group(group, item, trusts, trust_counts, contract_items),
+                    _priced_group(group, item, trusts, trust_counts, contracts),
                 )
             )
 
@@ -274,7 +332,7 @@ def build_preview(
                 _held(
                     preview.item,
                     share.trust,
-                    share.quantity_counts,
+                    share.pair,
                     group.held_reason,
                     preview.contract,
                 )
@@ -320,16 +378,12 @@ def held_lines_for(pooling_round: PoolingRound, held: list[HeldPair]) -> list[He
     return result
 
 
-def _total(counts: Counter) -> int:
-    return sum(quantity * count for quantity, count in counts.items())
-
-
-def _held(item, trust, counts: Counter, reason: str, contract=None) -> HeldPair:
+def _held(item, trust, pair: PairLines, reason: str, contract=None) -> HeldPair:
     return HeldPair(
         item=item,
         trust=trust,
-        quantity=_total(counts),
-        line_count=sum(counts.values()),
+        quantity=pair.quantity,
+        line_count=pair.line_count,
         reason=reason,
         contract=contract,
     )
@@ -343,16 +397,16 @@ def _priced_group(
     group: pricing.GroupChoice,
     item: Item,
     trusts: dict[int, Trust],
-    trust_counts: dict[int, Counter],
-    contract_items: dict[int, ContractItem],
+    trust_counts: dict[int, PairLines],
+    contracts: dict[int, Contract],
 ) -> PreviewGroup:
     shares = []
     money = pricing.MoneyTotals()
     for trust_id in group.trust_quantities:
         standalone_tier, standalone_price = group.standalone[trust_id]
-        counts = trust_counts[trust_id]
+        pair = trust_counts[trust_id]
         share_money = pricing.lines_money(
-            quantity_counts=counts,
+            quantity_counts=pair.quantity_counts,
             pooled_unit_price=group.unit_price,
             standalone_unit_price=standalone_price,
             vat_rate=item.vat_rate,
@@ -362,19 +416,18 @@ def _priced_group(
             PreviewShare(
                 trust=trusts[trust_id],
                 quantity=group.trust_quantities[trust_id],
-                line_count=sum(counts.values()),
-                quantity_counts=counts,
+                line_count=pair.line_count,
+                pair=pair,
                 standalone_tier=standalone_tier,
                 standalone_unit_price=standalone_price,
                 money=share_money,
             )
         )
     shares.sort(key=lambda share: share.trust.code)
-    contract_item = contract_items[group.offer.contract_item_id]
     return PreviewGroup(
         item=item,
-        contract=contract_item.contract,
-        contract_item=contract_item,
+        contract=contracts[group.offer.contract_id],
+        offer=group.offer,
         combined_quantity=group.combined_quantity,
         tier=group.tier,
         unit_price=group.unit_price,

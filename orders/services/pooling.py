@@ -195,7 +195,7 @@ def _create_lines_and_shares(
         lines[(order.pk, group.item.pk)] = OrderLine(
             order=order,
             item=group.item,
-            supplier_code=group.contract_item.supplier_code,
+            supplier_code=group.offer.supplier_code,
             quantity=group.combined_quantity,
             unit_price=group.unit_price,
             tier_min_quantity=group.tier.min_quantity,
@@ -299,15 +299,10 @@ def _insert_allocations_in_sql(pooling_round: PoolingRound, plan) -> int:
         ) AS money
         ORDER BY c.id
     """  # noqa: S608 -- table name from model meta, candidate SQL from the ORM
-    arrays = (
-        [key[0] for key in keys],
-        [key[1] for key in keys],
-        [value[0] for value in values],
-        [value[1] for value in values],
-        [value[2] for value in values],
-        [value[3] for value in values],
-        [value[4] for value in values],
-    )
+    # Each array goes as one text literal: one parameter, parsed by the server.
+    columns = [[key[0] for key in keys], [key[1] for key in keys]]
+    columns += [[value[n] for value in values] for n in range(5)]
+    arrays = ["{" + ",".join(map(str, column)) + "}" for column in columns]
     with connection.cursor() as cursor:
         cursor.execute(sql, (*params, *arrays))
         return cursor.rowcount
