@@ -24,6 +24,7 @@ from suppliers.models import (
     ContractItem,
     FuelIndexPrice,
     FuelPriceIndex,
+    ImportBatch,
     PriceTier,
     Supplier,
 )
@@ -227,3 +228,18 @@ def fuel_index_get(*, pk: int) -> FuelPriceIndex:
 def fuel_index_prices(index: FuelPriceIndex) -> QuerySet[FuelIndexPrice]:
     """The index's dated prices, latest first."""
     return FuelIndexPrice.objects.filter(index=index).order_by("-effective_date")
+
+
+def import_batches_list() -> QuerySet[ImportBatch]:
+    """Catalogue and price-list imports, newest first, for contract managers.
+
+    Imports are alliance-wide, like contracts: callers check the role.
+    """
+    return ImportBatch.objects.select_related("contract", "created_by").order_by(
+        "-created_at", "-pk"
+    )
+
+
+def import_batch_get(*, pk: int) -> ImportBatch:
+    """One import batch; raises ``ImportBatch.DoesNotExist``."""
+    return import_batches_list().get(pk=pk)

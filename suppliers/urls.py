@@ -12,6 +12,11 @@ urlpatterns = [
         name="fuel-index-detail",
     ),
     # --- Imports ---
+    path("imports/", views.import_list, name="import-list"),
+    path("imports/catalogue/", views.import_catalogue, name="import-catalogue"),
+    path("imports/price-list/", views.import_price_list, name="import-price-list"),
+    path("imports/<int:pk>/", views.import_detail, name="import-detail"),
+    path("imports/<int:pk>/confirm/", views.import_confirm, name="import-confirm"),
 ]
 
 # Last, so that a fixed path above (such as an import page) is never taken

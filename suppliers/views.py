@@ -1,16 +1,25 @@
 """Contract pages: the contract list, one contract, one fuel price index."""
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
 from alliance_procurement.tables import ExportMixin
-from suppliers import selectors
+from suppliers import selectors, services
 from suppliers.filters import ContractFilter
-from suppliers.models import Contract, FuelPriceIndex
+from suppliers.forms import CatalogueImportForm, PriceListImportForm
+from suppliers.models import Contract, FuelPriceIndex, ImportBatch
 from suppliers.tables import ContractTable, FuelIndexPriceTable
+from trusts.models import Role
+from trusts.permissions import role_required
 
 FUEL_PRICES_PER_PAGE = 50
 
@@ -64,3 +73,88 @@ class FuelIndexDetailView(LoginRequiredMixin, DetailView):
 
 
 # --- Imports ---
+
+IMPORTS_PER_PAGE = 25
+
+
+@role_required(Role.CONTRACT_MANAGER)
+def import_list(request):
+    """Past catalogue and price-list imports, and the ways to start one."""
+    page = Paginator(selectors.import_batches_list(), IMPORTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "suppliers/import_list.html", {"page_obj": page})
+
+
+def _import_upload(request, form_class, kind: str):
+    """Upload a file; the service keeps it and previews it; show the preview."""
+    form = form_class(
+        request.POST or None,
+        request.FILES or None,
+        initial={"contract": request.GET.get("contract")},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.import_batch_upload(
+                kind=kind,
+                upload=form.cleaned_data["file"],
+                created_by=request.user,
+                contract=form.cleaned_data.get("contract"),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect(batch)
+    return render(request, "suppliers/import_form.html", {"form": form, "kind": kind})
+
+
+@role_required(Role.CONTRACT_MANAGER)
+def import_catalogue(request):
+    """Upload a catalogue file for preview."""
+    return _import_upload(request, CatalogueImportForm, ImportBatch.Kind.CATALOGUE)
+
+
+@role_required(Role.CONTRACT_MANAGER)
+def import_price_list(request):
+    """Upload a contract's price list for preview."""
+    return _import_upload(request, PriceListImportForm, ImportBatch.Kind.PRICE_LIST)
+
+
+def _import_batch_or_404(pk: int) -> ImportBatch:
+    try:
+        return selectors.import_batch_get(pk=pk)
+    except ImportBatch.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@role_required(Role.CONTRACT_MANAGER)
+def import_detail(request, pk: int):
+    """The preview of an upload (counts, first rows or every error), or its result."""
+    batch = _import_batch_or_404(pk)
+    columns = list(batch.preview[0]) if batch.preview else []
+    rows = [[row.get(name, "") for name in columns] for row in batch.preview]
+    return render(
+        request,
+        "suppliers/import_detail.html",
+        {"batch": batch, "preview_columns": columns, "preview_rows": rows},
+    )
+
+
+@role_required(Role.CONTRACT_MANAGER)
+@require_POST
+def import_confirm(request, pk: int):
+    """Apply a previewed import, all or nothing, and show how it went."""
+    _import_batch_or_404(pk)
+    try:
+        batch = services.import_batch_confirm(batch_id=pk)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        if batch.status == ImportBatch.Status.APPLIED:
+            messages.success(request, _("The file was imported."))
+        else:
+            messages.error(
+                request,
+                _("Nothing was imported: the file no longer passes the checks."),
+            )
+    return redirect("suppliers:import-detail", pk=pk)
