@@ -32,7 +32,10 @@ class RequisitionForm(NHSFormMixin, forms.Form):
     needed_by = forms.DateField(
         label=_("Needed by"),
         help_text=_("Today or later."),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=forms.DateInput(
+            attrs={"type": "date", "class": "nhsuk-input--width-10"},
+            format="%Y-%m-%d",
+        ),
         error_messages={
             "required": _("Enter the date it is needed by."),
             "invalid": _("Enter a real date, for example 2026-12-31."),
@@ -78,7 +81,13 @@ class RequisitionLineForm(NHSFormMixin, forms.Form):
             "min_value": QUANTITY_MESSAGE,
             "max_value": QUANTITY_MESSAGE,
         },
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1"}),
+        widget=forms.NumberInput(
+            attrs={
+                "inputmode": "numeric",
+                "step": "1",
+                "class": "nhsuk-input--width-10",
+            }
+        ),
     )
 
     def __init__(self, *args, **kwargs):

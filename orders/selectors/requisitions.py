@@ -188,27 +188,24 @@ def requisition_actions(
 def item_search(*, text: str, limit: int = ITEM_SEARCH_LIMIT) -> list[Item]:
     """Active items whose name, SKU or NHS code contains ``text``.
 
-    Exact SKU or NHS code matches come first, then by name. Fewer than two
-    characters find nothing.
+    An exact SKU or NHS code comes first, then the rest by name. Fewer than
+    two characters find nothing.
     """
     text = (text or "").strip()
     if len(text) < 2:
         return []
-    matches = (
-        Item.objects.active()
-        .filter(
+    active = Item.objects.active()
+    exact = list(active.filter(Q(sku__iexact=text) | Q(nhs_code__iexact=text))[:limit])
+    rest = (
+        active.filter(
             Q(name__icontains=text)
             | Q(sku__icontains=text)
             | Q(nhs_code__icontains=text)
         )
-        .order_by("name", "sku")[: limit * 3]
+        .exclude(pk__in=[item.pk for item in exact])
+        .order_by("name", "sku")[: limit - len(exact)]
     )
-    exact = text.upper()
-    ranked = sorted(
-        matches,
-        key=lambda item: item.sku.upper() != exact and item.nhs_code.upper() != exact,
-    )
-    return ranked[:limit]
+    return exact + list(rest)
 
 
 def item_find(*, text: str) -> Item | None:
