@@ -48,6 +48,9 @@ CONFLICT_CODES = frozenset(
         "round_cancelled",
         "order_cancelled",
         "concurrent_update",
+        "nothing_to_pool",
+        "pooled_elsewhere",
+        "lines_changed",
     }
 )
 # Codes that say this user may not do this to this object (DESIGN §7).

@@ -24,6 +24,9 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("accounts/", include("trusts.urls")),
     path("api/v1/", include("trusts.api_urls")),
+    path("api/v1/", include("suppliers.api_urls")),
+    path("api/v1/", include("orders.api_urls")),
+    path("api/v1/", include("reports.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",

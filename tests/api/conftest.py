@@ -79,3 +79,20 @@ def gloves(trust, other_trust):
         contract__trusts=[trust, other_trust],
     )
     return contract_item.item
+
+
+def approved_line(trust, item, quantity, **requisition):
+    """An approved requisition of ``trust`` with one line, submitted an hour ago."""
+    from django.utils import timezone
+
+    from orders.models import Requisition
+
+    line = factories.RequisitionLineFactory(
+        requisition__trust=trust,
+        requisition__status=Requisition.Status.APPROVED,
+        requisition__submitted_at=timezone.now() - timezone.timedelta(hours=1),
+        item=item,
+        quantity=quantity,
+        **{f"requisition__{key}": value for key, value in requisition.items()},
+    )
+    return line

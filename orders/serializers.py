@@ -1,0 +1,180 @@
+"""API shapes for requisitions, pooling rounds and joint purchase orders
+(DESIGN §10)."""
+
+from rest_framework import serializers
+
+from alliance_procurement.api import AmountField, UnitPriceField
+from catalogue.models import Item
+from orders.models import PoolingRound, Requisition
+from suppliers.models import MAX_LINE_QUANTITY
+
+MAX_REQUISITION_LINES = 500
+
+# --- Requisitions ------------------------------------------------------------
+
+
+class RequisitionLineInputSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=40)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
+
+
+class RequisitionInputSerializer(serializers.Serializer):
+    site = serializers.CharField(
+        max_length=20, help_text="The delivery site's code, a site of your trust."
+    )
+    cost_centre = serializers.CharField(
+        max_length=20, help_text="A cost centre code of your trust."
+    )
+    needed_by = serializers.DateField()
+    notes = serializers.CharField(
+        max_length=5000, required=False, allow_blank=True, default=""
+    )
+    lines = RequisitionLineInputSerializer(many=True, max_length=MAX_REQUISITION_LINES)
+
+    def validate_lines(self, lines: list[dict]) -> list[dict]:
+        """Resolve each SKU to its item; an unknown SKU is named at its line."""
+        items = {
+            item.sku: item
+            for item in Item.objects.filter(sku__in=[line["sku"] for line in lines])
+        }
+        # Keyed by position from 0, as DRF keys a nested list's errors.
+        errors = {
+            position: {"sku": [f"No catalogue item has SKU {line['sku']}."]}
+            for position, line in enumerate(lines)
+            if line["sku"] not in items
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+        return [{**line, "item": items[line["sku"]]} for line in lines]
+
+
+class RejectInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000, allow_blank=True)
+
+
+class CancelInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=5000, required=False, allow_blank=True, default=""
+    )
+
+
+class RequisitionLineOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    sku = serializers.CharField(source="item.sku")
+    name = serializers.CharField(source="item.name")
+    quantity = serializers.IntegerField()
+    estimated_unit_price = UnitPriceField(
+        allow_null=True,
+        help_text="Set on submit: the tier the line's quantity reaches.",
+    )
+    estimated_net = AmountField(allow_null=True)
+
+
+class RequisitionOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    trust = serializers.CharField(source="trust.code")
+    status = serializers.ChoiceField(choices=Requisition.Status.choices)
+    site = serializers.CharField(source="site.code")
+    cost_centre = serializers.CharField(source="cost_centre.code")
+    needed_by = serializers.DateField()
+    notes = serializers.CharField(allow_blank=True)
+    requester = serializers.CharField(source="requester.username")
+    created_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    rejection_reason = serializers.CharField(allow_blank=True)
+    lines = RequisitionLineOutputSerializer(many=True, source="lines.all")
+    estimated_total = AmountField(allow_null=True)
+
+
+# --- Pooling rounds ----------------------------------------------------------
+
+
+class PoolingRoundInputSerializer(serializers.Serializer):
+    cut_off = serializers.DateTimeField(
+        help_text="Approved lines submitted before this instant are pooled."
+    )
+
+
+class NextTierSerializer(serializers.Serializer):
+    min_quantity = serializers.IntegerField()
+    unit_price = UnitPriceField(allow_null=True, required=False)
+    units_needed = serializers.IntegerField(
+        help_text="How many more units would reach the next tier."
+    )
+    extra_savings = AmountField(
+        help_text="How much less the quantity wanted would cost at that tier."
+    )
+
+
+class PreviewTrustSerializer(serializers.Serializer):
+    trust = serializers.CharField(help_text="The trust's code.")
+    quantity = serializers.IntegerField()
+    standalone_unit_price = UnitPriceField(
+        help_text="The tier this trust's own quantity would reach alone."
+    )
+    net = AmountField()
+    savings = AmountField()
+
+
+class PreviewGroupSerializer(serializers.Serializer):
+    sku = serializers.CharField()
+    name = serializers.CharField()
+    contract = serializers.CharField(help_text="The contract's reference.")
+    combined_quantity = serializers.IntegerField()
+    tier_min_quantity = serializers.IntegerField(
+        help_text="The tier the combined quantity reaches, by its minimum."
+    )
+    pooled_unit_price = UnitPriceField()
+    net = AmountField()
+    vat = AmountField()
+    trusts = PreviewTrustSerializer(many=True)
+    savings = AmountField()
+    next_tier = NextTierSerializer(allow_null=True)
+
+
+class HeldLineSerializer(serializers.Serializer):
+    requisition_line = serializers.IntegerField(help_text="The line's id.")
+    requisition = serializers.CharField(help_text="The requisition's number.")
+    sku = serializers.CharField()
+    trust = serializers.CharField()
+    quantity = serializers.IntegerField()
+    reason = serializers.ChoiceField(
+        choices=[
+            "no_contract",
+            "below_moq",
+            "not_multiple",
+            "exceeds_ceiling",
+            "no_index_price",
+        ]
+    )
+    message = serializers.CharField()
+    contract = serializers.CharField(allow_null=True)
+
+
+class PoolingRoundSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=PoolingRound.Status.choices)
+    cut_off = serializers.DateTimeField()
+    pricing_date = serializers.DateField()
+    opened_at = serializers.DateTimeField()
+    opened_by = serializers.CharField(source="opened_by.username")
+    committed_at = serializers.DateTimeField(allow_null=True)
+
+
+class PoolingRoundOutputSerializer(PoolingRoundSummarySerializer):
+    groups = PreviewGroupSerializer(
+        many=True, help_text="While the round is open: what commit would order."
+    )
+    held = HeldLineSerializer(
+        many=True, help_text="While the round is open: lines left out, and why."
+    )
+    savings = AmountField(help_text="The groups' savings together.")
+    orders = serializers.ListField(
+        child=serializers.CharField(), help_text="Once committed: its orders' numbers."
+    )
+
+
+class CommitOutputSerializer(serializers.Serializer):
+    orders = serializers.ListField(child=serializers.CharField())
