@@ -11,7 +11,9 @@ from django.test import RequestFactory
 from hypothesis import given
 from hypothesis import strategies as st
 
+from alliance_procurement.filters import NHSFilterSet, SearchFilter
 from alliance_procurement.tables import (
+    ExportMixin,
     MoneyColumn,
     SafeTableExport,
     StatusTagColumn,
@@ -19,6 +21,8 @@ from alliance_procurement.tables import (
     format_money,
     neutralise_formula,
 )
+from catalogue.models import Item
+from tests import factories
 
 
 class RowTable(tables.Table):
@@ -185,3 +189,63 @@ def test_export_neutralises_headers():
 
     rows = list(csv.reader(io.StringIO(_export(EvilHeaderTable([_row()]), "csv"))))
     assert rows[0] == ["'=HEADER()"]
+
+
+# --- shared filters and the export view mixin -----------------------------------
+
+
+class _ItemFilter(NHSFilterSet):
+    q = SearchFilter(fields=("name", "sku"))
+
+    class Meta:
+        model = Item
+        fields = ["q", "kind"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("GLOVE", {"A"}), ("b", {"B"}), ("", {"A", "B"}), ("   ", {"A", "B"})],
+)
+def test_search_filter_matches_any_field_ignoring_case(text, expected):
+    """A row matches when any searched field contains the text; blank is no filter."""
+    factories.ItemFactory(sku="A", name="Nitrile gloves")
+    factories.ItemFactory(sku="B", name="Bandage")
+    found = _ItemFilter({"q": text}, queryset=Item.objects.all()).qs
+    assert {item.sku for item in found} == expected
+
+
+def test_filter_form_widgets_get_nhs_classes():
+    """Every filter widget carries its NHS.UK class."""
+    form = _ItemFilter({}, queryset=Item.objects.none()).form
+    assert form.fields["q"].widget.attrs["class"] == "nhsuk-input"
+    assert form.fields["kind"].widget.attrs["class"] == "nhsuk-select"
+
+
+class _ExportView(ExportMixin, tables.SingleTableView):
+    table_class = RowTable
+    template_name = "django_tables2/table.html"
+    export_name = "rows"
+
+    def get_queryset(self):
+        return [_row(), _row(name="Second")]
+
+
+@pytest.mark.parametrize(
+    ("export_format", "kind"), [("csv", "text/csv"), ("xlsx", "spreadsheetml")]
+)
+def test_export_mixin_answers_csv_and_xlsx_as_dated_attachments(export_format, kind):
+    """``?_export=csv|xlsx`` answers a file named with the export name and date."""
+    request = RequestFactory().get("/", {"_export": export_format})
+    response = _ExportView.as_view()(request)
+    assert kind in response["Content-Type"]
+    assert response["Content-Disposition"].startswith('attachment; filename="rows-')
+    assert response["Content-Disposition"].endswith(f'.{export_format}"')
+
+
+@pytest.mark.parametrize("export_format", ["json", "yaml", "latex", "ods", "tsv"])
+def test_export_mixin_refuses_other_formats(export_format):
+    """Formats other than CSV and XLSX render the page instead."""
+    request = RequestFactory().get("/", {"_export": export_format})
+    response = _ExportView.as_view()(request)
+    assert "Content-Disposition" not in response
