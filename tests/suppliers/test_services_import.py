@@ -6,6 +6,7 @@ import tracemalloc
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from alliance_procurement.csv_import import ImportRejected
 from catalogue.models import Item
@@ -405,3 +406,22 @@ def test_large_price_list_imports_with_bounded_memory(contract, tmp_path):
     assert summary.tiers == rows
     assert PriceTier.objects.filter(contract_item__contract=contract).count() == rows
     assert peak < 300 * 1024 * 1024
+
+
+def test_multi_row_insert_path_gives_the_same_tiers(contract, gloves, monkeypatch):
+    """Off PostgreSQL (SQLite under make run) tiers go in by multi-row INSERT."""
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    monkeypatch.setattr(connection.features, "max_query_params", 6)
+    services.price_list_import(
+        contract_reference=contract.reference,
+        file=csv_file(
+            "GLV-001,G1,1,8.5000,1,1",
+            "GLV-001,G1,100,8.00,1,1",
+            "GLV-001,G1,1000,-0,1,1",
+        ),
+    )
+    assert tiers_of(contract, "GLV-001") == [
+        (1, Decimal("8.5000")),
+        (100, Decimal("8.0000")),
+        (1000, Decimal("0.0000")),
+    ]
