@@ -7,39 +7,149 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('suppliers', '0001_initial'),
+        ("suppliers", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportBatch',
+            name="ImportBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('catalogue', 'Catalogue'), ('price_list', 'Price list')], max_length=12, verbose_name='kind')),
-                ('original_name', models.CharField(max_length=255, verbose_name='file name')),
-                ('file', models.FileField(max_length=255, upload_to='imports/%Y/%m/', verbose_name='file')),
-                ('status', models.CharField(choices=[('uploaded', 'Uploaded'), ('previewed', 'Ready to confirm'), ('applied', 'Imported'), ('failed', 'Failed')], default='uploaded', max_length=10, verbose_name='status')),
-                ('row_count', models.PositiveIntegerField(default=0, verbose_name='rows')),
-                ('created_count', models.PositiveIntegerField(default=0, verbose_name='created')),
-                ('updated_count', models.PositiveIntegerField(default=0, verbose_name='updated')),
-                ('unchanged_count', models.PositiveIntegerField(default=0, verbose_name='unchanged')),
-                ('removed_count', models.PositiveIntegerField(default=0, verbose_name='removed')),
-                ('tier_count', models.PositiveIntegerField(default=0, verbose_name='price tiers')),
-                ('error_count', models.PositiveIntegerField(default=0, verbose_name='errors')),
-                ('errors', models.JSONField(blank=True, default=list, help_text='The first errors found: row, column and message.', verbose_name='errors')),
-                ('preview', models.JSONField(blank=True, default=list, verbose_name='first rows')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='uploaded at')),
-                ('applied_at', models.DateTimeField(blank=True, null=True, verbose_name='imported at')),
-                ('contract', models.ForeignKey(blank=True, help_text='The contract a price list replaces; empty for a catalogue.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='import_batches', to='suppliers.contract')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("catalogue", "Catalogue"),
+                            ("price_list", "Price list"),
+                        ],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "original_name",
+                    models.CharField(max_length=255, verbose_name="file name"),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=255, upload_to="imports/%Y/%m/", verbose_name="file"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("uploaded", "Uploaded"),
+                            ("previewed", "Ready to confirm"),
+                            ("applied", "Imported"),
+                            ("failed", "Failed"),
+                        ],
+                        default="uploaded",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "row_count",
+                    models.PositiveIntegerField(default=0, verbose_name="rows"),
+                ),
+                (
+                    "created_count",
+                    models.PositiveIntegerField(default=0, verbose_name="created"),
+                ),
+                (
+                    "updated_count",
+                    models.PositiveIntegerField(default=0, verbose_name="updated"),
+                ),
+                (
+                    "unchanged_count",
+                    models.PositiveIntegerField(default=0, verbose_name="unchanged"),
+                ),
+                (
+                    "removed_count",
+                    models.PositiveIntegerField(default=0, verbose_name="removed"),
+                ),
+                (
+                    "tier_count",
+                    models.PositiveIntegerField(default=0, verbose_name="price tiers"),
+                ),
+                (
+                    "error_count",
+                    models.PositiveIntegerField(default=0, verbose_name="errors"),
+                ),
+                (
+                    "errors",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="The first errors found: row, column and message.",
+                        verbose_name="errors",
+                    ),
+                ),
+                (
+                    "preview",
+                    models.JSONField(
+                        blank=True, default=list, verbose_name="first rows"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="uploaded at"
+                    ),
+                ),
+                (
+                    "applied_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="imported at"
+                    ),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The contract a price list replaces; empty for a catalogue.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="import_batches",
+                        to="suppliers.contract",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'import batches',
-                'ordering': ['-created_at', '-pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('contract__isnull', True), ('kind', 'catalogue')), models.Q(('contract__isnull', False), ('kind', 'price_list')), _connector='OR'), name='importbatch_contract_iff_price_list')],
+                "verbose_name_plural": "import batches",
+                "ordering": ["-created_at", "-pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("contract__isnull", True), ("kind", "catalogue")),
+                            models.Q(
+                                ("contract__isnull", False), ("kind", "price_list")
+                            ),
+                            _connector="OR",
+                        ),
+                        name="importbatch_contract_iff_price_list",
+                    )
+                ],
             },
         ),
     ]
