@@ -27,8 +27,9 @@ HEADER_ROW = 1
 MAX_CELL_CHARS = 10_000
 PREVIEW_ROWS = 10
 _BOM = "\ufeff"
-_WHOLE_NUMBER = re.compile(r"^[+]?\d+$")
-_DECIMAL = re.compile(r"^[+-]?(\d+)(?:\.(\d*))?$|^[+-]?\.(\d+)$")
+# ASCII only: other scripts' digits are not numbers in a price list.
+_WHOLE_NUMBER = re.compile(r"^[+]?\d+$", re.ASCII)
+_DECIMAL = re.compile(r"^[+-]?(\d+)(?:\.(\d*))?$|^[+-]?\.(\d+)$", re.ASCII)
 
 
 @dataclass(frozen=True)

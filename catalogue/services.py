@@ -184,7 +184,7 @@ def _read(file: BinaryIO) -> tuple[list[_CatalogueRow], CsvFile, list[RowError]]
         item_row = _parse_row(row, values, errors)
         if item_row is None:
             continue
-        key = item_row.sku.upper()
+        key = item_row.sku
         if key in first_row_of:
             errors.append(
                 RowError(
@@ -213,7 +213,8 @@ def _existing_items(rows: list[_CatalogueRow], *, lock: bool) -> dict[str, Item]
             sku__in=[r.sku for r in chunk]
         )
         if lock:
-            queryset = queryset.select_for_update().order_by("pk")
+            # By SKU, as the chunks are: two imports lock in one order.
+            queryset = queryset.select_for_update().order_by("sku")
         found.update((item.sku, item) for item in queryset)
     return found
 
@@ -276,49 +277,46 @@ def catalogue_import_atomic(*, file: BinaryIO, dry_run: bool = False) -> ImportS
         raise ImportRejected(errors)
     summary = ImportSummary(rows=len(parsed), preview=reader.preview)
     with transaction.atomic():
-        existing = _existing_items(parsed, lock=not dry_run)
         categories, summary.categories_created = _categories(
             {row.category for row in parsed}, dry_run=dry_run
         )
-        to_create: list[Item] = []
-        to_update: list[Item] = []
-        for row in parsed:
-            category = categories.get(row.category.lower())
-            item = existing.get(row.sku)
-            if item is None:
-                summary.created += 1
-                if not dry_run:
-                    to_create.append(
-                        Item(
-                            sku=row.sku,
-                            name=row.name,
-                            category=category,
-                            unit=row.unit,
-                            pack_size=row.pack_size,
-                            kind=row.kind,
-                            vat_rate=row.vat_rate,
-                            nhs_code=row.nhs_code,
-                            gtin=row.gtin,
-                            description=row.description or "",
-                        )
-                    )
-            elif _apply_row(item, row, category):
-                summary.updated += 1
-                to_update.append(item)
-            else:
-                summary.unchanged += 1
-            if len(to_create) >= WRITE_BATCH:
+        # A chunk at a time, in SKU order: only one chunk's items are in
+        # memory, and concurrent imports lock rows in the same order.
+        parsed.sort(key=lambda row: row.sku)
+        for chunk in _chunks(parsed, WRITE_BATCH):
+            existing = _existing_items(chunk, lock=not dry_run)
+            to_create: list[Item] = []
+            to_update: list[Item] = []
+            for row in chunk:
+                category = categories.get(row.category.lower())
+                item = existing.get(row.sku)
+                if item is None:
+                    summary.created += 1
+                    to_create.append(_new_item(row, category))
+                elif _apply_row(item, row, category):
+                    summary.updated += 1
+                    to_update.append(item)
+                else:
+                    summary.unchanged += 1
+            if not dry_run:
                 Item.objects.bulk_create(to_create)
-                to_create = []
-            if len(to_update) >= WRITE_BATCH and not dry_run:
-                Item.objects.bulk_update(to_update, _UPDATED_FIELDS)
-                to_update = []
-        if not dry_run:
-            if to_create:
-                Item.objects.bulk_create(to_create)
-            if to_update:
                 Item.objects.bulk_update(to_update, _UPDATED_FIELDS)
     return summary
+
+
+def _new_item(row: _CatalogueRow, category: Category | None) -> Item:
+    return Item(
+        sku=row.sku,
+        name=row.name,
+        category=category,
+        unit=row.unit,
+        pack_size=row.pack_size,
+        kind=row.kind,
+        vat_rate=row.vat_rate,
+        nhs_code=row.nhs_code,
+        gtin=row.gtin,
+        description=row.description or "",
+    )
 
 
 def catalogue_import(*, file: BinaryIO, dry_run: bool = False) -> ImportSummary:

@@ -207,6 +207,8 @@ def test_basis_column_without_index_column_is_refused(contract, gloves):
         ("GLV-001,G1,-5,8.00,1,1", "min_quantity", "bad_number"),
         ("GLV-001,G1,0,8.00,1,1", "min_quantity", "bad_number"),
         ("GLV-001,G1,2.5,8.00,1,1", "min_quantity", "bad_number"),
+        ("GLV-001,G1,\u0663,8.00,1,1", "min_quantity", "bad_number"),
+        ("GLV-001,G1,1,\u0668.00,1,1", "unit_price", "bad_number"),
         ("GLV-001,G1,10000001,8.00,1,1", "min_quantity", "bad_number"),
         (
             "GLV-001,G1,1,8.00,99999999999999999999,1",
