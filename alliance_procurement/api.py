@@ -25,6 +25,7 @@
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
+from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, pagination, serializers, status, throttling
 from rest_framework.response import Response
@@ -270,6 +271,56 @@ class AmountField(serializers.DecimalField):
         super().__init__(
             max_digits=14, decimal_places=2, coerce_to_string=True, **kwargs
         )
+
+
+# --- Generated files -------------------------------------------------------
+
+
+class DocumentStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=["pending"], help_text="The file is being built: ask again soon."
+    )
+
+
+def document_answer(document, *, filename: str, content_type: str):
+    """Answer a generated document: the file when ready, else why not (DESIGN §6).
+
+    Pending: 202 ``{"status": "pending"}``. Failed: 409 with the reason. No
+    request ever builds a file; ``document`` has ``status``, ``is_ready``,
+    ``failure_reason`` and ``file`` (order and savings documents alike).
+    """
+    if document.status == "failed":
+        return Response(
+            {
+                "detail": _("The file could not be built: %(reason)s")
+                % {"reason": document.failure_reason or _("unknown reason")}
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
+    if not document.is_ready or not document.file:
+        return Response(
+            DocumentStatusSerializer({"status": "pending"}).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=filename,
+        content_type=content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class FileAnswerMixin:
+    """For an API view that answers a file: any ``Accept`` header will do.
+
+    The file itself bypasses DRF's renderers; everything else (202, errors)
+    is JSON whatever the client said it accepts, rather than a 406.
+    """
+
+    def perform_content_negotiation(self, request, force=False):
+        return super().perform_content_negotiation(request, force=True)
 
 
 # --- Schema ----------------------------------------------------------------
