@@ -79,6 +79,31 @@ urlpatterns += [
 
 # --- Pooling rounds, joint purchase orders, receipts ---------------------------
 
+from django.urls import re_path  # noqa: E402
+
+from orders.views import pooling as pooling_views  # noqa: E402
+from orders.views import purchase_orders as order_views  # noqa: E402
+
+ORDER_NUMBER = r"(?P<number>AP-\d{4}-\d{6})"
+
+urlpatterns += [
+    path("rounds/", pooling_views.round_list, name="round-list"),
+    path("rounds/new/", pooling_views.round_create, name="round-create"),
+    path("rounds/<int:pk>/", pooling_views.round_detail, name="round-detail"),
+    path("rounds/<int:pk>/commit/", pooling_views.round_commit, name="round-commit"),
+    path("", order_views.OrderListView.as_view(), name="order-list"),
+    re_path(rf"^{ORDER_NUMBER}/$", order_views.order_detail, name="order-detail"),
+    re_path(rf"^{ORDER_NUMBER}/issue/$", order_views.order_issue, name="order-issue"),
+    re_path(
+        rf"^{ORDER_NUMBER}/cancel/$", order_views.order_cancel, name="order-cancel"
+    ),
+    re_path(
+        rf"^{ORDER_NUMBER}/receive/$",
+        order_views.order_receive,
+        name="order-receive",
+    ),
+]
+
 # --- Order documents -----------------------------------------------------------
 
 from orders.views import documents as document_views  # noqa: E402

@@ -185,18 +185,22 @@ def allocation_receive(
         )
     if quantity < 1:
         raise ValidationError(
-            {"quantity": _("Enter a quantity of at least 1.")}, code="quantity"
+            {
+                "quantity": ValidationError(
+                    _("Enter a quantity of at least 1."), code="quantity"
+                )
+            }
         )
     outstanding = allocation.quantity - allocation.received_quantity
     if quantity > outstanding:
         raise ValidationError(
             {
-                "quantity": _(
-                    "Only %(outstanding)s remain to be received on this line."
+                "quantity": ValidationError(
+                    _("Only %(outstanding)s remain to be received on this line.")
+                    % {"outstanding": outstanding},
+                    code="over_receipt",
                 )
-                % {"outstanding": outstanding}
-            },
-            code="over_receipt",
+            }
         )
     receipt = Receipt(
         allocation=allocation, quantity=quantity, received_by=user, note=note

@@ -200,9 +200,7 @@ def test_a_group_below_the_minimum_order_quantity_is_held(trusts, item):
     assert set(_held_reasons(preview).values()) == {pricing.HELD_BELOW_MOQ}
 
 
-def test_lines_below_the_moq_alone_are_pooled_when_combined_they_reach_it(
-    trusts, item
-):
+def test_lines_below_the_moq_alone_are_pooled_when_combined_they_reach_it(trusts, item):
     """Pooling decides whether the combined quantity reaches the MOQ (DESIGN §3)."""
     contract_item_with_tiers(
         tiers=[(50, "3.0000")],
@@ -439,7 +437,9 @@ def test_committed_figures_add_up_to_the_penny(pooled_setup):
     fields = ("net", "vat", "standalone_net", "savings")
     sums = {f: Sum(f) for f in fields}
     for line in OrderLine.objects.all():
-        assert line.allocations.aggregate(**sums) == {f: getattr(line, f) for f in fields}
+        assert line.allocations.aggregate(**sums) == {
+            f: getattr(line, f) for f in fields
+        }
     for share in OrderShare.objects.all():
         assert share.allocations.aggregate(**sums) == {
             f: getattr(share, f) for f in fields
@@ -563,8 +563,6 @@ def test_the_preview_shows_what_the_commit_stores(pooled_setup):
 
 def test_opening_a_round_fixes_today_as_its_pricing_date(buyer):
     """The pricing date is the local date the round was opened."""
-    pooling_round = services.pooling_round_open(
-        buyer=buyer, cut_off=timezone.now()
-    )
+    pooling_round = services.pooling_round_open(buyer=buyer, cut_off=timezone.now())
     assert pooling_round.pricing_date == timezone.localdate()
     assert pooling_round.status == PoolingRound.Status.OPEN

@@ -1,0 +1,80 @@
+"""Pooling round pages for buyers: list, open, preview and commit (DESIGN §5)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from orders.forms.pooling import PoolingRoundOpenForm
+from orders.models import PoolingRound
+from orders.selectors import pooling as selectors
+from orders.services import pooling as services
+from trusts.models import Role
+from trusts.permissions import role_required
+
+
+@role_required(Role.BUYER)
+def round_list(request):
+    return render(
+        request,
+        "orders/round_list.html",
+        {"rounds": selectors.pooling_rounds_list()[:100]},
+    )
+
+
+@role_required(Role.BUYER)
+def round_create(request):
+    form = PoolingRoundOpenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        pooling_round = services.pooling_round_open(
+            buyer=request.user, cut_off=form.cleaned_data["cut_off"]
+        )
+        messages.success(request, _("Round opened. Check the preview, then commit."))
+        return redirect(pooling_round)
+    return render(
+        request,
+        "orders/round_form.html",
+        {"form": form, "pricing_date": timezone.localdate()},
+    )
+
+
+def _round_or_404(pk: int) -> PoolingRound:
+    try:
+        return selectors.pooling_round_get(pk=pk)
+    except PoolingRound.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@role_required(Role.BUYER)
+def round_detail(request, pk: int):
+    pooling_round = _round_or_404(pk)
+    context = {"round": pooling_round}
+    if pooling_round.status == PoolingRound.Status.OPEN:
+        preview = selectors.pooling_round_preview(pooling_round=pooling_round)
+        context.update(preview=preview, held_lines=preview.held_lines())
+    else:
+        context["orders"] = pooling_round.orders.select_related(
+            "supplier", "contract"
+        ).order_by("number")
+    return render(request, "orders/round_detail.html", context)
+
+
+@require_POST
+@role_required(Role.BUYER)
+def round_commit(request, pk: int):
+    pooling_round = _round_or_404(pk)
+    try:
+        orders = services.pooling_round_commit(
+            round_id=pooling_round.pk, buyer=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Round committed: %(count)s draft orders.") % {"count": len(orders)},
+        )
+    return redirect(pooling_round)
