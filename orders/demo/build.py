@@ -22,6 +22,7 @@ from alliance_procurement.money import to_unit_price
 from alliance_procurement.validators import gs1_check_digit
 from catalogue.models import Category, Item
 from orders.demo import data
+from orders.demo import history as demo_history
 from suppliers import pricing
 from suppliers.models import (
     Contract,
@@ -584,7 +585,22 @@ def reference_data_build(
 
 
 def seed_demo(
-    *, password: str | None, today: datetime.date | None = None
+    *,
+    password: str | None,
+    history: bool = True,
+    today: datetime.date | None = None,
 ) -> SeedResult:
-    """Build the whole demonstration alliance; safe to run again."""
-    return reference_data_build(password=password, today=today)
+    """Build the whole demonstration alliance; safe to run again.
+
+    The reference data comes first, in one transaction; then, with
+    ``history``, the past requisitions and orders, each step its own
+    transaction through the order services (which are durable entry points).
+    """
+    today = today or timezone.localdate()
+    result = reference_data_build(password=password, today=today)
+    if history:
+        trusts = Trust.objects.in_bulk(
+            [spec["code"] for spec in data.TRUSTS], field_name="code"
+        )
+        result.notes.append(demo_history.history_build(trusts=trusts, today=today))
+    return result

@@ -1712,3 +1712,264 @@ CONTRACTS = [
         "items": {},
     },
 ]
+
+# --- History ----------------------------------------------------------------
+
+# Past pooling rounds, oldest first, each on the day ``days_ago`` before the
+# seed runs: requisitions raised, submitted and approved that morning, the
+# round committed in the afternoon, its orders issued (except those on the
+# contracts in ``leave_draft``), and goods received ``receive_after_days``
+# later: "all" in full, "part" some in full, some in part and some not yet,
+# or "none". Requisition tuples: (trust code, site code, cost centre code,
+# [(SKU, quantity), ...]).
+HISTORY_ROUNDS = [
+    {
+        "days_ago": 84,
+        "requisitions": [
+            (
+                "WMAS",
+                "BHM-HUB",
+                "C1100",
+                [
+                    ("PP-GLV-M", 300),
+                    ("PP-GLV-L", 200),
+                    ("AW-IGEL-40", 150),
+                    ("WC-TRD-15", 200),
+                ],
+            ),
+            ("WMAS", "OLD-FUEL", "C2100", [("FU-DIESEL", 45000), ("VC-ADBLUE", 4000)]),
+            (
+                "SECAMB",
+                "PWD-MRC",
+                "OPS-999",
+                [
+                    ("PP-GLV-M", 250),
+                    ("PP-GLV-L", 150),
+                    ("AW-IGEL-40", 120),
+                    ("WC-TRD-15", 150),
+                ],
+            ),
+            (
+                "SECAMB",
+                "POL-FUEL",
+                "FLEET",
+                [("FU-DIESEL", 32000), ("VC-ADBLUE", 3000)],
+            ),
+            (
+                "SWASFT",
+                "BRS-HUB",
+                "SW-1010",
+                [
+                    ("PP-GLV-M", 200),
+                    ("AW-IGEL-40", 100),
+                    ("WC-TRD-15", 120),
+                    ("DG-ECG-30", 400),
+                ],
+            ),
+            ("SWASFT", "BOD-FUEL", "SW-2010", [("FU-DIESEL", 38000)]),
+        ],
+        "leave_draft": [],
+        "receive": "all",
+        "receive_after_days": 6,
+    },
+    {
+        "days_ago": 42,
+        "requisitions": [
+            (
+                "WMAS",
+                "TAM-FLEET",
+                "C2100",
+                [
+                    ("VP-BRK-F", 40),
+                    ("VP-TYRE-235", 60),
+                    ("VP-WIPER-650", 80),
+                    ("VC-OIL-5W30", 1200),
+                ],
+            ),
+            (
+                "WMAS",
+                "COV-HUB",
+                "C1100",
+                [("OX-NRB-A", 600), ("OX-NC-A", 500), ("DF-PAD-A", 80)],
+            ),
+            (
+                "SECAMB",
+                "GFD-HUB",
+                "OPS-999",
+                [
+                    ("OX-NRB-A", 500),
+                    ("OX-NC-A", 400),
+                    ("DF-PAD-A", 60),
+                    ("IC-BAG-ORANGE", 40),
+                ],
+            ),
+            (
+                "SWASFT",
+                "EXE-FLEET",
+                "SW-2010",
+                [("VP-BRK-F", 30), ("VP-TYRE-235", 40), ("VC-OIL-5W30", 800)],
+            ),
+            (
+                "SWASFT",
+                "TAU-HUB",
+                "SW-1010",
+                [("OX-NRB-A", 450), ("DF-PAD-A", 50), ("IC-BAG-ORANGE", 32)],
+            ),
+        ],
+        "leave_draft": [],
+        "receive": "part",
+        "receive_after_days": 5,
+    },
+    {
+        "days_ago": 14,
+        "requisitions": [
+            (
+                "WMAS",
+                "WOR-HUB",
+                "C1100",
+                [("PP-FFP3-SM", 400), ("PP-FFP3-ML", 400), ("IC-WIPE-DET", 150)],
+            ),
+            ("WMAS", "OLD-FUEL", "C2100", [("FU-UNLEADED", 6000)]),
+            (
+                "SECAMB",
+                "BTN-MRC",
+                "MRC",
+                [("IC-WIPE-DET", 200), ("PP-FFP3-ML", 300), ("PH-CHAIR", 4)],
+            ),
+            (
+                "SWASFT",
+                "PLY-HUB",
+                "SW-1010",
+                [("PH-CHAIR", 6), ("PP-FFP3-SM", 250)],
+            ),
+            ("SWASFT", "BOD-FUEL", "SW-2010", [("FU-UNLEADED", 4000)]),
+        ],
+        "leave_draft": ["ALC-PHE-01"],
+        "receive": "none",
+        "receive_after_days": 0,
+    },
+]
+
+# Requisitions of the last few days, in every state a round has not reached:
+# (days ago, state, trust code, site code, cost centre code, lines, note,
+# reason for rejecting or cancelling).
+RECENT_REQUISITIONS = [
+    (
+        3,
+        "approved",
+        "WMAS",
+        "SHR-HUB",
+        "C1100",
+        [("PP-GLV-M", 150), ("AW-IGEL-30", 80), ("MC-CAN-18", 20)],
+        "Winter pressures stock for Shropshire.",
+        "",
+    ),
+    (
+        3,
+        "approved",
+        "SECAMB",
+        "CAN-STN",
+        "OPS-999",
+        # 15 boxes of large gloves is not a whole number of cases: the next
+        # round holds that line back and says why.
+        [("PP-GLV-M", 120), ("PP-GLV-L", 15)],
+        "",
+        "",
+    ),
+    (
+        2,
+        "approved",
+        "SWASFT",
+        "TRU-HUB",
+        "SW-1010",
+        [("AW-IGEL-30", 60), ("WC-HAEMO", 24)],
+        "",
+        "",
+    ),
+    (
+        2,
+        "approved",
+        "SWASFT",
+        "BOD-FUEL",
+        "SW-2010",
+        [("FU-DIESEL", 25000)],
+        "Bunker at 30%: delivery before the bank holiday, please.",
+        "",
+    ),
+    (
+        2,
+        "submitted",
+        "WMAS",
+        "STK-HUB",
+        "C1100",
+        [("DG-BG-STRIP", 200), ("DG-PROBE", 40)],
+        "",
+        "",
+    ),
+    (
+        1,
+        "submitted",
+        "SECAMB",
+        "DAR-STN",
+        "HART",
+        [("WC-HAEMO", 60), ("WC-TQ", 80)],
+        "Restock of HART haemorrhage control packs.",
+        "",
+    ),
+    (
+        1,
+        "submitted",
+        "SWASFT",
+        "GLO-HUB",
+        "SW-1010",
+        [("PH-VAC-A", 3), ("PH-SCOOP", 4)],
+        "",
+        "",
+    ),
+    (1, "draft", "WMAS", "WSL-STN", "C1100", [("OX-NEB-A", 200)], "", ""),
+    (1, "draft", "SECAMB", "CHI-STN", "OPS-999", [("IC-GEL-500", 300)], "", ""),
+    (
+        1,
+        "draft",
+        "SWASFT",
+        "STM-STN",
+        "SW-1010",
+        # No active contract covers cylinder rental: submitting says so.
+        [("OX-CYL-CD", 6)],
+        "Oxygen cylinders for St Mary's.",
+        "",
+    ),
+    (
+        5,
+        "rejected",
+        "WMAS",
+        "DUD-STN",
+        "C1100",
+        [("DF-AED", 40)],
+        "Public access defibrillators for community sites.",
+        "Public access defibrillators are funded from the community response "
+        "budget: please raise this under that cost centre.",
+    ),
+    (
+        4,
+        "rejected",
+        "SWASFT",
+        "DOR-STN",
+        "SW-1010",
+        [("PH-TRACK", 6)],
+        "",
+        "Tracked carry chairs are being replaced under the capital programme; "
+        "no local orders until it is agreed.",
+    ),
+    (
+        4,
+        "cancelled",
+        "SECAMB",
+        "WOR-STN",
+        "OPS-999",
+        [("WC-BURN-10", 100)],
+        "",
+        "Raised twice by mistake.",
+    ),
+    (2, "cancelled", "WMAS", "HFD-STN", "C4100", [("PP-HIVIS-L", 20)], "", ""),
+]

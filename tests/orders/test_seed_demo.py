@@ -15,6 +15,17 @@ from django.utils import timezone
 
 from catalogue.models import Category, Item
 from orders.demo import build, data
+from orders.models import (
+    Allocation,
+    JointPurchaseOrder,
+    OrderLine,
+    OrderShare,
+    PoolingRound,
+    Receipt,
+    Requisition,
+    RequisitionEvent,
+    RequisitionLine,
+)
 from suppliers import pricing
 from suppliers.models import (
     Contract,
@@ -47,6 +58,19 @@ SEEDED_MODELS = [
 ]
 
 
+HISTORY_MODELS = [
+    Requisition,
+    RequisitionLine,
+    RequisitionEvent,
+    PoolingRound,
+    JointPurchaseOrder,
+    OrderShare,
+    OrderLine,
+    Allocation,
+    Receipt,
+]
+
+
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings):
     # The seed hashes each password it sets; a fast hasher keeps the suite quick.
@@ -54,13 +78,19 @@ def _fast_hasher(settings):
 
 
 def seed(**options) -> str:
+    """Load the reference data only: most rules need no history."""
+    return seed_with_history(no_history=True, **options)
+
+
+def seed_with_history(**options) -> str:
     out = StringIO()
     call_command("seed_demo", stdout=out, **options)
     return out.getvalue()
 
 
 def counts() -> dict[str, int]:
-    return {model.__name__: model.objects.count() for model in SEEDED_MODELS}
+    models = [*SEEDED_MODELS, *HISTORY_MODELS]
+    return {model.__name__: model.objects.count() for model in models}
 
 
 def signs_in(username: str, password: str) -> bool:
@@ -92,14 +122,15 @@ def test_seed_builds_the_alliance_on_an_empty_database():
 
 
 def test_running_twice_changes_no_counts():
-    """A second run creates no duplicates and deletes nothing."""
-    seed(password=PASSWORD)
+    """A second run, history included, creates no duplicates and deletes nothing."""
+    seed_with_history(password=PASSWORD)
     first = counts()
 
-    seed(password=PASSWORD)
-    seed()
+    output = seed_with_history(password=PASSWORD)
+    seed_with_history()
 
     assert counts() == first
+    assert "history left as it is" in output
 
 
 def test_running_again_with_the_same_password_keeps_the_stored_hashes():
@@ -364,3 +395,77 @@ def test_no_module_but_the_data_names_a_trust():
 
     for path in sources:
         assert not pattern.search(path.read_text()), path
+
+
+def test_history_has_requisitions_in_every_state():
+    """The history leaves requisitions in every state, rejections with reasons."""
+    seed_with_history(password=PASSWORD)
+
+    statuses = set(Requisition.objects.values_list("status", flat=True))
+    assert statuses == set(Requisition.Status.values)
+    for rejected in Requisition.objects.filter(status=Requisition.Status.REJECTED):
+        assert rejected.rejection_reason
+    for trust in Trust.objects.all():
+        assert trust.requisitions.filter(status=Requisition.Status.DRAFT).exists()
+
+
+def test_history_orders_span_past_months_in_every_state():
+    """Past rounds left orders draft, issued, part received and received."""
+    seed_with_history(password=PASSWORD)
+    today = timezone.localdate()
+
+    statuses = set(JointPurchaseOrder.objects.values_list("status", flat=True))
+    assert statuses >= {"draft", "issued", "part_received", "received"}
+    issued_days = {
+        timezone.localdate(order.issued_at)
+        for order in JointPurchaseOrder.objects.exclude(issued_at=None)
+    }
+    assert min(issued_days) <= today - datetime.timedelta(days=60)
+    assert max(issued_days) < today
+    assert PoolingRound.objects.filter(
+        status=PoolingRound.Status.COMMITTED
+    ).count() == (len(data.HISTORY_ROUNDS))
+    assert Receipt.objects.exists()
+
+
+def test_history_pools_every_line_of_its_rounds():
+    """Each line raised for a past round is allocated to an order exactly once."""
+    seed_with_history(password=PASSWORD)
+
+    round_lines = sum(
+        len(lines)
+        for spec in data.HISTORY_ROUNDS
+        for _, _, _, lines in spec["requisitions"]
+    )
+    assert Allocation.objects.count() == round_lines
+
+
+def test_history_money_adds_up_as_the_services_computed_it():
+    """Each order's shares add up to its total, savings are never negative."""
+    seed_with_history(password=PASSWORD)
+
+    for order in JointPurchaseOrder.objects.prefetch_related("shares", "lines"):
+        assert sum(share.net for share in order.shares.all()) == order.net
+        assert sum(line.net for line in order.lines.all()) == order.net
+        assert order.net > 0
+    assert not Allocation.objects.filter(savings__lt=0).exists()
+    assert JointPurchaseOrder.objects.filter(savings__gt=0).exists()
+
+
+def test_history_is_not_added_when_the_demo_trusts_already_have_requisitions():
+    """A database whose demo trusts already trade keeps its own history."""
+    seed(password=PASSWORD)
+    trust = Trust.objects.get(code=data.TRUSTS[0]["code"])
+    user = User.objects.get(username=f"{trust.code.lower()}.requisitioner")
+    Requisition.objects.create(
+        trust=trust,
+        requester=user,
+        site=trust.sites.first(),
+        cost_centre=trust.cost_centres.first(),
+        needed_by=timezone.localdate(),
+    )
+
+    output = seed_with_history(password=PASSWORD)
+
+    assert Requisition.objects.count() == 1
+    assert "history left as it is" in output

@@ -19,9 +19,14 @@ class Command(BaseCommand):
                 "get a generated password (printed once) and others keep theirs."
             ),
         )
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="Load the reference data only: no requisitions or orders.",
+        )
 
-    def handle(self, *args, password=None, **options):
-        result = build.seed_demo(password=password or None)
+    def handle(self, *args, password=None, no_history=False, **options):
+        result = build.seed_demo(password=password or None, history=not no_history)
         for note in result.notes:
             self.stdout.write(note)
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in as:"))
