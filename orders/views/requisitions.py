@@ -269,7 +269,8 @@ class RequisitionListView(RoleRequiredMixin, ExportMixin, SingleTableMixin, Filt
     template_name = "orders/requisition_list.html"
     table_class = RequisitionTable
     filterset_class = RequisitionFilter
-    paginate_by = 25
+    # The table paginates; the view must not count the rows a second time.
+    table_pagination = {"per_page": 25}
     export_name = "requisitions"
 
     def get_queryset(self):
@@ -288,7 +289,7 @@ class ApprovedLinesView(RoleRequiredMixin, ExportMixin, SingleTableMixin, Filter
     template_name = "orders/requisition_approved_lines.html"
     table_class = ApprovedLineTable
     filterset_class = ApprovedLineFilter
-    paginate_by = 50
+    table_pagination = {"per_page": 50}
     export_name = "approved-lines"
 
     def get_queryset(self):

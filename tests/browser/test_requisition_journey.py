@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from orders.models import Requisition
 from tests import factories
@@ -70,8 +71,10 @@ def test_raise_submit_then_approve(
     page.get_by_role("button", name="Add a line").click()
     page.wait_for_selector("#lines-1")
     assert page.input_value("#id_lines-TOTAL_FORMS") == "2"
+    expect(page.locator("#id_lines-1-item")).to_be_focused()
     page.get_by_role("button", name="Remove line 2").click()
     page.wait_for_selector("#lines-1", state="detached")
+    expect(page.locator("#add-line")).to_be_focused()
     screenshot(page, "requisition-raise")
 
     page.get_by_role("button", name="Save as draft").click()
