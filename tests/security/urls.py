@@ -1,11 +1,12 @@
-"""The project's URLs plus a few views that fail on purpose, for error-page tests."""
+"""The project's URLs plus views that fail or leak on purpose, for tests."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.urls import path
 
 from alliance_procurement.urls import urlpatterns as project_urlpatterns
+from orders.models import Requisition
 
 SECRET_MARKER = "internal-detail-that-must-not-leak"
 
@@ -24,9 +25,17 @@ def broken(request):
     raise RuntimeError(SECRET_MARKER)
 
 
+def leaky_requisition(request, pk):
+    # Deliberately wrong: shows any requisition to anyone, for the walker's test.
+    return HttpResponse(Requisition.objects.get(pk=pk).number)
+
+
 urlpatterns = [
     path("__fail__/forbidden/", forbidden),
     path("__fail__/not-found/", not_found),
     path("__fail__/broken/", broken),
+    path(
+        "__leak__/requisitions/<int:pk>/", leaky_requisition, name="leaky-requisition"
+    ),
     *project_urlpatterns,
 ]
