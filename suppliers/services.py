@@ -354,6 +354,15 @@ def _resolve_basis(
                 if current
                 else (ContractItem.PriceBasis.FIXED, None)
             )
+        elif basis == ContractItem.PriceBasis.FIXED and group.index_name:
+            errors.append(
+                RowError(
+                    group.first_row,
+                    "fuel_index",
+                    _("A fixed-price item has no fuel index: leave it blank."),
+                    "not_index_linked",
+                )
+            )
         elif basis == ContractItem.PriceBasis.FIXED:
             decided[sku] = (basis, None)
         elif not group.index_name:

@@ -427,3 +427,38 @@ def test_multi_row_insert_path_gives_the_same_tiers(contract, gloves, monkeypatc
         (100, Decimal("8.0000")),
         (1000, Decimal("0.0000")),
     ]
+
+
+def test_fixed_item_with_a_fuel_index_is_an_error(contract, gloves):
+    """A fuel index goes only with index_linked."""
+    FuelPriceIndexFactory(name="ULSD weekly")
+    errors = rejected(
+        contract,
+        csv_file(
+            "GLV-001,G1,1,8.00,1,1,fixed,ULSD weekly",
+            header=HEADER + ",price_basis,fuel_index",
+        ),
+    )
+    assert [(e.row, e.column, e.code) for e in errors] == [
+        (2, "fuel_index", "not_index_linked")
+    ]
+
+
+def test_existing_index_linked_item_can_be_made_fixed(contract):
+    """price_basis fixed turns an index-linked item to a fixed price."""
+    diesel = ItemFactory(sku="DSL-001")
+    contract_item_with_tiers(
+        contract=contract,
+        item=diesel,
+        price_basis=ContractItem.PriceBasis.INDEX_LINKED,
+        fuel_index=FuelPriceIndexFactory(),
+        tiers=[(1, "0.05")],
+    )
+    services.price_list_import(
+        contract_reference=contract.reference,
+        file=csv_file(
+            "DSL-001,D1,1,1.4500,1,1,fixed,", header=HEADER + ",price_basis,fuel_index"
+        ),
+    )
+    item = ContractItem.objects.get(contract=contract, item=diesel)
+    assert (item.price_basis, item.fuel_index) == ("fixed", None)
