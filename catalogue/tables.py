@@ -12,7 +12,9 @@ def vat_percent(value) -> str:
 
 
 class ItemTable(tables.Table):
-    sku = tables.Column(linkify=True, verbose_name=_("SKU"))
+    sku = tables.Column(
+        linkify=True, verbose_name=_("SKU"), attrs={"td": {"class": "app-nowrap"}}
+    )
     category = tables.Column(accessor="category__name", verbose_name=_("Category"))
     vat_rate = tables.Column(verbose_name=_("VAT"))
 
@@ -33,6 +35,7 @@ class ItemTable(tables.Table):
             "gtin",
         )
         order_by = ("name",)
+        attrs = {"class": "app-table nhsuk-table--compact"}
         empty_text = _("No items match. Try another search or clear the filters.")
 
     def render_vat_rate(self, record):

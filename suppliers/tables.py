@@ -16,13 +16,17 @@ CONTRACT_STATUS_COLOURS = {
 
 
 class ContractTable(tables.Table):
-    reference = tables.Column(linkify=True)
+    reference = tables.Column(linkify=True, attrs={"td": {"class": "app-nowrap"}})
     supplier = tables.Column(accessor="supplier__name", verbose_name=_("Supplier"))
     trusts = tables.Column(
         accessor="pk", verbose_name=_("Trusts"), orderable=False, empty_values=()
     )
-    start_date = tables.DateColumn(format="j M Y", verbose_name=_("Starts"))
-    end_date = tables.DateColumn(format="j M Y", verbose_name=_("Ends"))
+    start_date = tables.DateColumn(
+        format="j M Y", verbose_name=_("Starts"), attrs={"td": {"class": "app-nowrap"}}
+    )
+    end_date = tables.DateColumn(
+        format="j M Y", verbose_name=_("Ends"), attrs={"td": {"class": "app-nowrap"}}
+    )
     status = StatusTagColumn(colours=CONTRACT_STATUS_COLOURS)
     value_ceiling = MoneyColumn(verbose_name=_("Value ceiling"))
     committed_value = MoneyColumn(verbose_name=_("Committed"))
@@ -46,6 +50,7 @@ class ContractTable(tables.Table):
             "remaining_ceiling",
         )
         order_by = ("reference",)
+        attrs = {"class": "app-table nhsuk-table--compact"}
         empty_text = _("No contracts match. Try another search or clear the filters.")
 
     def render_trusts(self, record):
