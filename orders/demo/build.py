@@ -32,6 +32,7 @@ from suppliers.models import (
     PriceTier,
     Supplier,
 )
+from trusts import services as trust_services
 from trusts.models import ALLIANCE_CODE, CostCentre, Membership, Role, Site, Trust
 
 User = get_user_model()
@@ -584,6 +585,13 @@ def reference_data_build(
     return result
 
 
+def contract_managers_group_join(usernames: list[str]) -> None:
+    """Put the demo contract managers in the group that opens the admin to them."""
+    group = trust_services.contract_manager_group_ensure()
+    for user in User.objects.filter(username__in=usernames):
+        user.groups.add(group)  # adding a member twice adds nothing
+
+
 def seed_demo(
     *,
     password: str | None,
@@ -598,6 +606,13 @@ def seed_demo(
     """
     today = today or timezone.localdate()
     result = reference_data_build(password=password, today=today)
+    contract_managers_group_join(
+        [
+            login.username
+            for login in result.logins
+            if Role.CONTRACT_MANAGER in login.roles
+        ]
+    )
     if history:
         trusts = Trust.objects.in_bulk(
             [spec["code"] for spec in data.TRUSTS], field_name="code"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import RequestFactory
 from django.utils import timezone
@@ -42,6 +43,7 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "Demo-password-for-tests-7"
 User = get_user_model()
 SEEDED_MODELS = [
+    Group,
     Trust,
     Site,
     CostCentre,
@@ -203,6 +205,17 @@ def test_demo_users_hold_their_roles_in_their_organisation():
     assert (manager.trust, manager.roles) == (None, ["contract_manager"])
     assert manager.user.is_staff
     assert not buyer.user.is_staff
+
+
+def test_the_demo_contract_manager_may_keep_contracts_in_the_admin():
+    """alliance.contracts is staff in the Contract managers group."""
+    seed(password=PASSWORD)
+
+    manager = User.objects.get(username="alliance.contracts")
+
+    assert list(manager.groups.values_list("name", flat=True)) == ["Contract managers"]
+    assert manager.has_perm("suppliers.change_contract")
+    assert not User.objects.get(username="alliance.buyer").groups.exists()
 
 
 def test_demo_users_have_names_and_nhs_emails():
