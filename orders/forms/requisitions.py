@@ -256,6 +256,16 @@ class RejectForm(NHSFormMixin, forms.Form):
     )
 
 
+class CancelForm(NHSFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for cancelling (optional)"),
+        help_text=_("Kept in the requisition's history."),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class LineEstimateQuery(forms.Form):
     """The parameters of the line estimate endpoint."""
 

@@ -200,13 +200,28 @@ def requisition_approve(request, pk: int):
 
 
 @role_required(*READERS)
-@require_POST
 def requisition_cancel(request, pk: int):
+    """Ask to confirm (with an optional reason), then cancel."""
+    requisition = _visible(request, pk)
+    require_role(request.user, Role.REQUISITIONER)
+    form = forms.CancelForm(request.POST if request.method == "POST" else None)
+    if request.method != "POST" or not form.is_valid():
+        return render(
+            request,
+            "orders/requisition_cancel.html",
+            {
+                "requisition": requisition,
+                "form": form,
+                "errors": forms.error_summary(form),
+            },
+        )
     return _act(
         request,
         pk,
         Role.REQUISITIONER,
-        lambda pk: services.requisition_cancel(requisition_id=pk, actor=request.user),
+        lambda pk: services.requisition_cancel(
+            requisition_id=pk, actor=request.user, reason=form.cleaned_data["reason"]
+        ),
         _("%(number)s cancelled."),
     )
 
@@ -216,7 +231,7 @@ def requisition_reject(request, pk: int):
     """Ask for the reason, then reject."""
     requisition = _visible(request, pk)
     require_role(request.user, Role.APPROVER)
-    form = forms.RejectForm(request.POST or None)
+    form = forms.RejectForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.requisition_reject(

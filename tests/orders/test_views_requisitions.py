@@ -397,14 +397,27 @@ def test_reject_with_a_reason(client_for, approver, requisitioner, item):
     assert submitted.rejection_reason == "Use the framework stock"
 
 
-def test_cancel_button_cancels(client_for, requisitioner, item):
-    """Posting to cancel cancels."""
+def test_cancel_asks_to_confirm_first(client_for, requisitioner, item):
+    """Cancelling shows a confirmation page; nothing changes until it is posted."""
+    draft = make_draft(requisitioner, [(item, 1)])
+    response = client_for(requisitioner).get(
+        reverse("orders:requisition-cancel", kwargs={"pk": draft.pk})
+    )
+    assert "This cannot be undone" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == Requisition.Status.DRAFT
+
+
+def test_cancel_confirmed_cancels_with_the_reason(client_for, requisitioner, item):
+    """Confirming cancels and keeps the reason in the history."""
     draft = make_draft(requisitioner, [(item, 1)])
     client_for(requisitioner).post(
-        reverse("orders:requisition-cancel", kwargs={"pk": draft.pk})
+        reverse("orders:requisition-cancel", kwargs={"pk": draft.pk}),
+        {"reason": "Bought locally"},
     )
     draft.refresh_from_db()
     assert draft.status == Requisition.Status.CANCELLED
+    assert draft.events.last().note == "Bought locally"
 
 
 # --- queue and lists ------------------------------------------------------------

@@ -83,6 +83,12 @@ OBJECT_CASES = [
     (
         "requisition-cancel",
         "draft",
+        "get",
+        {"requisitioner": 200, "approver": 403, "finance": 403, "buyer": 404},
+    ),
+    (
+        "requisition-cancel",
+        "draft",
         "post",
         {"requisitioner": 302, "approver": 403, "finance": 403, "buyer": 404},
     ),
