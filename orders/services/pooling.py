@@ -106,7 +106,11 @@ def _commit(*, round_id: int, buyer: AbstractBaseUser) -> list[JointPurchaseOrde
     inserted = _create_allocations(pooling_round, preview, orders, lines, shares)
     if inserted != preview.line_count:
         raise ValidationError(
-            _("The lines changed while the round was committed. Try again."),
+            _(
+                "Some lines changed while this round was committed (another "
+                "round pooled them, or their requisition changed). Nothing was "
+                "saved: open the round again to see what is left to pool."
+            ),
             code="lines_changed",
         )
     _record_pooled_events(orders, buyer, pooling_round)
