@@ -301,6 +301,11 @@ DOCUMENT_PENDING_SWEEP_AFTER_SECONDS = env.int(
 # included) before the sweep gives up and marks the document failed.
 DOCUMENT_TASK_MAX_RETRIES = env.int("DOCUMENT_TASK_MAX_RETRIES", default=5)
 DOCUMENT_MAX_ATTEMPTS = env.int("DOCUMENT_MAX_ATTEMPTS", default=10)
+# A 10,000-line order PDF takes minutes: document builds get their own limits.
+DOCUMENT_TASK_SOFT_TIME_LIMIT = env.int(
+    "DOCUMENT_TASK_SOFT_TIME_LIMIT", default=30 * 60
+)
+DOCUMENT_TASK_TIME_LIMIT = env.int("DOCUMENT_TASK_TIME_LIMIT", default=31 * 60)
 
 # --- Tables, API -------------------------------------------------------------
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
