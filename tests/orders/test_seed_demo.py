@@ -253,6 +253,7 @@ def test_each_trust_has_sites_of_every_kind_and_cost_centres():
         assert {site.kind for site in sites} >= {
             Site.Kind.STATION,
             Site.Kind.HUB,
+            Site.Kind.MAKE_READY,
             Site.Kind.OFFICE,
             Site.Kind.FLEET_WORKSHOP,
             Site.Kind.FUEL_DEPOT,
@@ -260,6 +261,19 @@ def test_each_trust_has_sites_of_every_kind_and_cost_centres():
         for depot in sites.filter(kind=Site.Kind.FUEL_DEPOT):
             assert depot.bunker_capacity_litres
         assert trust.cost_centres.count() >= 6
+
+
+def test_site_codes_and_postcodes_look_real():
+    """Site codes are unique in their trust and postcodes are in UK format."""
+    seed(password=PASSWORD)
+    postcode = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$")
+
+    for trust in Trust.objects.all():
+        codes = list(trust.sites.values_list("code", flat=True))
+        assert len(codes) == len(set(codes))
+    for site in Site.objects.all():
+        assert postcode.match(site.postcode), site.postcode
+        assert site.address.strip()
 
 
 def test_catalogue_holds_about_two_hundred_items_in_twelve_categories():
