@@ -54,6 +54,8 @@ class DemoLogin:
 
 @dataclass
 class SeedResult:
+    """What the command prints: the logins and notes on what was built."""
+
     logins: list[DemoLogin] = field(default_factory=list)
     generated_password: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -72,9 +74,10 @@ _LOOK_UP = object()
 
 def differs(obj: models.Model, name: str, value) -> bool:
     """Tell whether a field holds another value; foreign keys compare ids only."""
-    field = obj._meta.get_field(name)
-    if field.many_to_one:
-        return getattr(obj, field.attname) != (value.pk if value is not None else None)
+    model_field = obj._meta.get_field(name)
+    if model_field.many_to_one:
+        current = getattr(obj, model_field.attname)
+        return current != (value.pk if value is not None else None)
     return getattr(obj, name) != value
 
 
@@ -108,7 +111,7 @@ def upsert(
     # foreign keys, uniqueness and check constraints are the database's,
     # enforced on save, which spares several queries for each of ~1,500 objects.
     obj.full_clean(
-        exclude=[field.name for field in model._meta.fields if field.is_relation],
+        exclude=[f.name for f in model._meta.fields if f.is_relation],
         validate_unique=False,
         validate_constraints=False,
     )
