@@ -98,6 +98,7 @@ def test_raise_submit_then_approve(
         approver_page.goto(f"{live_server.url}/orders/approvals/")
         row = approver_page.locator("tr", has_text=requisition.number)
         assert "£1,020.00" in row.inner_text()
+        screenshot(approver_page, "requisition-approval-queue")
         row.get_by_role("button", name=re.compile("^Approve")).click()
         approver_page.get_by_text(f"{requisition.number} approved.").wait_for()
         approver_page.goto(f"{live_server.url}{requisition.get_absolute_url()}")
@@ -108,6 +109,10 @@ def test_raise_submit_then_approve(
 
     page.reload()
     assert page.locator("[data-status]").inner_text() == "Approved"
+    page.goto(f"{live_server.url}/orders/requisitions/?status=approved")
+    listed = page.locator("tr", has_text=requisition.number)
+    assert "Approved" in listed.inner_text()
+    screenshot(page, "requisition-list")
     requisition.refresh_from_db()
     assert requisition.status == Requisition.Status.APPROVED
     assert requisition.estimated_total == Decimal("1020.00")
