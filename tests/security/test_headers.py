@@ -142,3 +142,51 @@ def test_production_cookies_and_transport_are_hardened():
     assert django_settings.SESSION_COOKIE_HTTPONLY is True
     assert django_settings.SESSION_COOKIE_SAMESITE == "Lax"
     assert django_settings.CSRF_COOKIE_SAMESITE == "Lax"
+
+
+@pytest.mark.browser
+def test_pages_raise_no_policy_violation_in_a_browser(
+    live_server, transactional_db, requisitioner
+):
+    """Chromium reports no Content-Security-Policy violation on our main pages."""
+    from playwright.sync_api import sync_playwright
+
+    from tests import factories
+
+    chromium = "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.fail(f"Chromium not found at {chromium}: run make system-packages")
+    pages = [
+        "/",
+        "/accounts/two-factor/",
+        "/catalogue/",
+        "/orders/requisitions/",
+        "/orders/requisitions/new/",
+        "/api/docs/",
+    ]
+    violations = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        page = browser.new_page()
+        page.on(
+            "console",
+            lambda message: (
+                violations.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                or "Content-Security-Policy" in message.text
+                else None
+            ),
+        )
+        page.goto(f"{live_server.url}{reverse('login')}")
+        page.fill("#id_username", requisitioner.username)
+        page.fill("#id_password", factories.TEST_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        for path in pages:
+            page.goto(f"{live_server.url}{path}", wait_until="networkidle")
+        browser.close()
+    assert not violations, "\n".join(violations)
