@@ -31,7 +31,7 @@ from orders.models import Allocation, JointPurchaseOrder, OrderLine, OrderShare
 STATIC_SCHEME = "app-static:"
 # Change when a template or the CSS changes what a document shows, so ready
 # documents are built again rather than skipped as unchanged.
-LAYOUT_VERSION = "order-pdf-1"
+LAYOUT_VERSION = "order-pdf-2"
 ZERO = Decimal("0.00")
 ALLIANCE_NAME = "Ambulance Trusts' Procurement Alliance"
 
@@ -110,7 +110,6 @@ class ShareSection:
     trust_name: str
     reference: str
     totals: dict
-    lines: list = field(default_factory=list)
     sites: list = field(default_factory=list)
     cost_centres: list = field(default_factory=list)
 
@@ -222,7 +221,6 @@ def order_document_data(*, order_id: int) -> OrderDocumentData:
             }
         )
 
-    per_trust_lines: dict[int, dict[int, list]] = defaultdict(dict)
     per_trust_sites: dict[int, dict[int, dict]] = defaultdict(dict)
     per_trust_centres: dict[int, dict[str, list]] = defaultdict(dict)
     for (
@@ -241,9 +239,6 @@ def order_document_data(*, order_id: int) -> OrderDocumentData:
         requisition_number,
         needed_by,
     ) in allocation_rows:
-        line = per_trust_lines[trust_id].setdefault(line_id, [0, Amounts()])
-        line[0] += quantity
-        line[1].add(net, vat)
         centre = per_trust_centres[trust_id].setdefault(
             centre_code, [centre_name, Amounts()]
         )
@@ -261,29 +256,17 @@ def order_document_data(*, order_id: int) -> OrderDocumentData:
         info = line_info[line_id]
         site["deliveries"].append(
             {
-                "sku": info["sku"],
-                "description": info["description"],
-                "unit": info["unit"],
+                **info,
                 "quantity": f"{quantity:,}",
                 "needed_by": needed_by.strftime("%d/%m/%Y") if needed_by else "",
                 "cost_centre": centre_code,
                 "requisition": requisition_number,
+                **Amounts(net, vat).shown(),
             }
         )
 
     shares = []
     for trust_id, code, name, reference, net, vat in share_rows:
-        trust_lines = [
-            {
-                **line_info[line_id],
-                "quantity": f"{quantity:,}",
-                **amounts.shown(),
-            }
-            for line_id, (quantity, amounts) in sorted(
-                per_trust_lines[trust_id].items(),
-                key=lambda entry: line_info[entry[0]]["sku"],
-            )
-        ]
         shares.append(
             ShareSection(
                 trust_id=trust_id,
@@ -291,7 +274,6 @@ def order_document_data(*, order_id: int) -> OrderDocumentData:
                 trust_name=name,
                 reference=reference,
                 totals=Amounts(net, vat).shown(),
-                lines=trust_lines,
                 sites=list(per_trust_sites[trust_id].values()),
                 cost_centres=[
                     {"code": code_, "name": centre_name, **amounts.shown()}

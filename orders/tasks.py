@@ -56,8 +56,8 @@ DOCUMENT_TASK_OPTIONS = {
     "retry_backoff": True,
     "retry_backoff_max": 300,
     "max_retries": settings.DOCUMENT_TASK_MAX_RETRIES,
-    "soft_time_limit": settings.CELERY_TASK_SOFT_TIME_LIMIT,
-    "time_limit": settings.CELERY_TASK_TIME_LIMIT,
+    "soft_time_limit": settings.DOCUMENT_TASK_SOFT_TIME_LIMIT,
+    "time_limit": settings.DOCUMENT_TASK_TIME_LIMIT,
 }
 
 

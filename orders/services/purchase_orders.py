@@ -21,6 +21,7 @@ from orders.models import (
     RequisitionEvent,
     RequisitionLine,
 )
+from orders.services import documents
 from trusts import selectors as trust_selectors
 
 LIVE_ORDER_STATUSES = (
@@ -77,9 +78,9 @@ def joint_order_issue(*, order_id: int, buyer: AbstractBaseUser) -> JointPurchas
     order.issued_at = timezone.now()
     order.issued_by = buyer
     order.save(update_fields=["status", "issued_at", "issued_by"])
-    # Order documents: request the PDFs here, in this transaction, so their
-    # build is queued on commit (DESIGN §6), e.g.
-    # documents.order_documents_request(order_id=order.pk)
+    # The consolidated PDF and each trust's share are built by a worker,
+    # queued when this transaction commits (DESIGN §6).
+    documents.order_documents_request(order_id=order.pk)
     _mark_ordered(order, buyer)
     return order
 

@@ -72,9 +72,11 @@ def build_order(
     items=None,
     seed: int = 1,
     number: str | None = None,
+    one_trust_per_line: bool = False,
 ) -> JointPurchaseOrder:
     """Create an order of ``lines`` lines, each allocated to every trust.
 
+    With ``one_trust_per_line`` each line goes to a single trust, in turn.
     ``items`` (optional) are reused in turn, so several orders share items,
     categories and suppliers. ``issued_at`` defaults to now for an issued
     order.
@@ -130,7 +132,10 @@ def build_order(
         item = items[n % len(items)]
         pooled = Decimal(rng.randint(10_000, 900_000)) / 10_000
         standalone = pooled + Decimal(rng.randint(0, 50_000)) / 10_000
-        quantities = [rng.randint(1, 500) for _ in trusts]
+        quantities = [
+            rng.randint(1, 500) if not one_trust_per_line or t == n % len(trusts) else 0
+            for t in range(len(trusts))
+        ]
         order_lines.append(
             OrderLine(
                 order=order,
@@ -150,6 +155,7 @@ def build_order(
         )
         for item, _pooled, _standalone, quantities in plan
         for trust, quantity in zip(trusts, quantities, strict=True)
+        if quantity
     ]
     RequisitionLine.objects.bulk_create(requisition_lines)
 
@@ -159,6 +165,8 @@ def build_order(
     position = 0
     for n, (item, pooled, standalone, quantities) in enumerate(plan):
         for t, (trust, quantity) in enumerate(zip(trusts, quantities, strict=True)):
+            if not quantity:
+                continue
             net = to_pennies(quantity * pooled)
             vat = to_pennies(net * item.vat_rate)
             standalone_net = to_pennies(quantity * standalone)

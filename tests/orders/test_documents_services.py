@@ -13,6 +13,7 @@ from orders import documents as pdf
 from orders import tasks
 from orders.models import JointPurchaseOrder, OrderDocument
 from orders.services import documents as services
+from tests import factories
 from tests.orders.builders_documents import build_order, build_trusts
 
 pytestmark = pytest.mark.django_db
@@ -272,3 +273,24 @@ def test_sweep_gives_up_after_the_attempt_limit(
     delay.assert_not_called()
     documents[0].refresh_from_db()
     assert documents[0].status == OrderDocument.Status.FAILED
+
+
+def test_issuing_an_order_requests_its_documents(django_capture_on_commit_callbacks):
+    """Issuing an order leaves its documents pending and queues them on commit."""
+    from orders.services import purchase_orders
+
+    draft = build_order(
+        trusts=build_trusts(), lines=2, status=JointPurchaseOrder.Status.DRAFT
+    )
+    buyer = factories.UserFactory(membership__is_buyer=True)
+    with (
+        mock.patch.object(tasks.render_order_document_task, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        purchase_orders.joint_order_issue(order_id=draft.pk, buyer=buyer)
+    documents = OrderDocument.objects.filter(order=draft)
+    assert documents.count() == 4
+    assert set(documents.values_list("status", flat=True)) == {"pending"}
+    assert sorted(call.args[0] for call in delay.call_args_list) == sorted(
+        documents.values_list("pk", flat=True)
+    )
