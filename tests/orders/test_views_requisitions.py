@@ -582,3 +582,74 @@ def test_buyer_reads_an_approved_requisition_without_actions(
     assert submitted.number in body
     assert "What you can do" not in body
     assert Decimal("50.00") == Requisition.objects.get().estimated_total
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"page": "999"},
+        {"page": "abc"},
+        {"sort": "nonsense"},
+        {"created_from": "not-a-date"},
+        {"site": "999999"},
+        {"status": "<b>"},
+        {"_export": "pdf"},
+    ],
+)
+def test_list_survives_bad_query_strings(
+    client_for, finance, requisitioner, item, query
+):
+    """Odd filters, pages and formats never give a server error (DESIGN §8)."""
+    make_draft(requisitioner, [(item, 1)])
+    response = client_for(finance).get(reverse("orders:requisition-list"), query)
+    assert response.status_code in (200, 404)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {
+            "prefix": "lines-0",
+            "lines-0-item": "x" * 500,
+            "lines-0-quantity": "99999999999",
+        },
+        {"prefix": "lines-0", "lines-0-quantity": "-5"},
+        {},
+    ],
+)
+def test_line_estimate_survives_bad_input(client_for, requisitioner, query):
+    """The estimate endpoint answers odd input without a server error."""
+    response = client_for(requisitioner).get(
+        reverse("orders:requisition-line-estimate"), query
+    )
+    assert response.status_code in (200, 400)
+
+
+def test_line_add_survives_a_bad_count(client_for, requisitioner):
+    """A nonsense form count still gives a line."""
+    response = client_for(requisitioner).get(
+        reverse("orders:requisition-line-add"), {"lines-TOTAL_FORMS": "x"}
+    )
+    assert response.status_code == 200
+
+
+def test_create_survives_garbage(client_for, requisitioner):
+    """Nonsense in every field is answered with messages, not a server error."""
+    response = client_for(requisitioner).post(
+        reverse("orders:requisition-create"),
+        {
+            "site": "abc",
+            "cost_centre": "",
+            "needed_by": "2026-13-45",
+            "lines-TOTAL_FORMS": "nonsense",
+            "lines-0-item": "",
+            "lines-0-quantity": "1.5",
+            "lines-7-quantity": "1e9",
+            "lines-x-item": "ignored",
+        },
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Choose a delivery site" in body or "Select a valid choice" in body
+    assert "Line 1: Quantity" in body
+    assert not Requisition.objects.exists()
