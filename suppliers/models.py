@@ -250,6 +250,7 @@ class ImportBatch(models.Model):
         blank=True,
         help_text=_("The first errors found: row, column and message."),
     )
+    # The column names, then the first rows' values (lists keep their order).
     preview = models.JSONField(_("first rows"), default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+"

@@ -641,7 +641,13 @@ def _record(batch: ImportBatch, summary: ImportSummary) -> None:
     batch.unchanged_count = summary.unchanged
     batch.removed_count = summary.removed
     batch.tier_count = summary.tiers
-    batch.preview = summary.preview
+    # A header row, then the values: JSON objects need not keep key order.
+    columns = list(summary.preview[0]) if summary.preview else []
+    batch.preview = (
+        [columns, *([row.get(name, "") for name in columns] for row in summary.preview)]
+        if columns
+        else []
+    )
     batch.errors = []
     batch.error_count = 0
 

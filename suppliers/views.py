@@ -88,12 +88,11 @@ def import_list(request):
 
 def _import_upload(request, form_class, kind: str):
     """Upload a file; the service keeps it and previews it; show the preview."""
-    form = form_class(
-        request.POST or None,
-        request.FILES or None,
-        initial={"contract": request.GET.get("contract")},
-    )
-    if request.method == "POST" and form.is_valid():
+    if request.method != "POST":
+        form = form_class(initial={"contract": request.GET.get("contract")})
+    else:
+        form = form_class(request.POST, request.FILES)
+    if form.is_bound and form.is_valid():
         try:
             batch = services.import_batch_upload(
                 kind=kind,
@@ -131,8 +130,7 @@ def _import_batch_or_404(pk: int) -> ImportBatch:
 def import_detail(request, pk: int):
     """The preview of an upload (counts, first rows or every error), or its result."""
     batch = _import_batch_or_404(pk)
-    columns = list(batch.preview[0]) if batch.preview else []
-    rows = [[row.get(name, "") for name in columns] for row in batch.preview]
+    columns, *rows = batch.preview or [[]]
     return render(
         request,
         "suppliers/import_detail.html",

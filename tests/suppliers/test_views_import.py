@@ -253,3 +253,22 @@ def test_unknown_import_is_404(manager_client):
     """An import that does not exist is a 404."""
     url = reverse("suppliers:import-detail", kwargs={"pk": 999_999})
     assert manager_client.get(url).status_code == 404
+
+
+def test_posting_nothing_shows_the_errors(manager_client):
+    """A form sent with no file and no contract says what is missing."""
+    response = manager_client.post(reverse("suppliers:import-price-list"), {})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'href="#id_contract"' in page
+    assert 'href="#id_file"' in page
+
+
+def test_preview_keeps_the_file_column_order(manager_client):
+    """The first rows show in the file's own column order."""
+    manager_client.post(
+        reverse("suppliers:import-catalogue"), {"file": upload(CATALOGUE)}
+    )
+    batch = ImportBatch.objects.get()
+    assert batch.preview[0] == ["row", *CATALOGUE.splitlines()[0].split(",")]
+    assert batch.preview[1][:2] == ["2", "GLV-001"]
