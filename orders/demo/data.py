@@ -1721,7 +1721,9 @@ CONTRACTS = [
 # contracts in ``leave_draft``), and goods received ``receive_after_days``
 # later: "all" in full, "part" some in full, some in part and some not yet,
 # or "none". Requisition tuples: (trust code, site code, cost centre code,
-# [(SKU, quantity), ...]).
+# [(SKU, quantity), ...]). In the first round the medium gloves of the two
+# trusts the second glove contract is open to reach its 1,000-box tier, which
+# beats the first contract's price for all three: pooling splits them.
 HISTORY_ROUNDS = [
     {
         "days_ago": 84,
@@ -1743,7 +1745,7 @@ HISTORY_ROUNDS = [
                 "PWD-MRC",
                 "OPS-999",
                 [
-                    ("PP-GLV-M", 250),
+                    ("PP-GLV-M", 600),
                     ("PP-GLV-L", 150),
                     ("AW-IGEL-40", 120),
                     ("WC-TRD-15", 150),
@@ -1760,7 +1762,7 @@ HISTORY_ROUNDS = [
                 "BRS-HUB",
                 "SW-1010",
                 [
-                    ("PP-GLV-M", 200),
+                    ("PP-GLV-M", 500),
                     ("AW-IGEL-40", 100),
                     ("WC-TRD-15", 120),
                     ("DG-ECG-30", 400),
