@@ -1,5 +1,9 @@
 """The audit trail: what is recorded, and that the database keeps it unchanged."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
@@ -174,3 +178,45 @@ def test_denied_attempt_is_logged(client_for, requisitioner, caplog, settings):
         and requisitioner.username in record.getMessage()
         for record in caplog.records
     )
+
+
+PROBE = """
+import django
+from django.db import DatabaseError
+django.setup()
+from trusts import services
+from trusts.models import AuditEvent
+event = services.audit_record(actor=None, action="tests.thing.done")
+refused = []
+for change in (
+    lambda: AuditEvent.objects.filter(pk=event.pk).update(action="x"),
+    lambda: AuditEvent.objects.filter(pk=event.pk).delete(),
+):
+    try:
+        change()
+    except DatabaseError as exc:
+        refused.append("append only" in str(exc))
+print(refused)
+"""
+
+
+def test_sqlite_database_refuses_changes_too(tmp_path):
+    """The embedded SQLite mode gets the same append-only triggers."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "alliance_procurement.settings",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'trial.sqlite3'}",
+    }
+    root = Path(__file__).resolve().parents[2]
+    for args in (["manage.py", "migrate", "-v", "0"], ["-c", PROBE]):
+        result = subprocess.run(  # noqa: S603 -- fixed arguments, our own interpreter
+            [sys.executable, *args],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[True, True]"
