@@ -4,6 +4,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from suppliers import selectors
 from suppliers.models import Contract, ContractItem
@@ -173,3 +175,61 @@ def test_remaining_ceiling_goes_negative_when_overspent():
     factories.JointPurchaseOrderFactory(contract=contract, net=Decimal("150.00"))
     found = selectors.contracts_list().get(pk=contract.pk)
     assert found.remaining_ceiling == Decimal("-50.00")
+
+
+ONE_DAY = datetime.timedelta(days=1)
+DATES = {
+    "current": (DAY, DAY),
+    "future": (DAY + ONE_DAY, DAY + 10 * ONE_DAY),
+    "past": (DAY - 10 * ONE_DAY, DAY - ONE_DAY),
+}
+offers = st.lists(
+    st.fixed_dictionaries(
+        {
+            "price": st.decimals(min_value=0, max_value=20, places=1),
+            "open": st.booleans(),
+            "status": st.sampled_from(list(Contract.Status)),
+            "dates": st.sampled_from(["current", "future", "past"]),
+        }
+    ),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(offers=offers)
+def test_best_quote_is_the_cheapest_eligible_then_first_reference(
+    trust, other_trust, offers
+):
+    """Whatever the mix, the quote is the minimum (price, reference) among
+    active contracts in date and open to the trust; none if there is none."""
+    item = factories.ItemFactory()  # new each example: earlier ones do not count
+    eligible = []
+    for number, offer in enumerate(offers):
+        start, end = DATES[offer["dates"]]
+        reference = f"AP-{item.pk}-{number:02d}"
+        factories.contract_item_with_tiers(
+            item=item,
+            contract__reference=reference,
+            contract__trusts=[trust] if offer["open"] else [other_trust],
+            contract__status=offer["status"],
+            contract__start_date=start,
+            contract__end_date=end,
+            tiers=[(1, str(offer["price"]))],
+        )
+        if (
+            offer["open"]
+            and offer["status"] == Contract.Status.ACTIVE
+            and offer["dates"] == "current"
+        ):
+            eligible.append((offer["price"], reference))
+    quote = _best(trust, item)
+    if not eligible:
+        assert quote is None
+    else:
+        assert (quote.unit_price, quote.contract.reference) == min(eligible)
