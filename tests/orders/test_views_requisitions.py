@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -653,3 +654,59 @@ def test_create_survives_garbage(client_for, requisitioner):
     assert "Choose a delivery site" in body or "Select a valid choice" in body
     assert "Line 1: Quantity" in body
     assert not Requisition.objects.exists()
+
+
+def _numbers_in(body: str) -> list[str]:
+    return re.findall(r"WMAS-R-\d{4}-\d{5}", body)
+
+
+def test_list_sorts_by_estimated_total(client_for, finance, requisitioner, item):
+    """Sorting by a column orders the rows by it."""
+    small = make_submitted(requisitioner, [(item, 1)])
+    large = make_submitted(requisitioner, [(item, 50)])
+    url = reverse("orders:requisition-list")
+    client = client_for(finance)
+    ascending = _numbers_in(
+        client.get(url, {"sort": "estimated_total"}).content.decode()
+    )
+    descending = _numbers_in(
+        client.get(url, {"sort": "-estimated_total"}).content.decode()
+    )
+    assert ascending == [small.number, large.number]
+    assert descending == [large.number, small.number]
+
+
+def test_list_paginates_by_25(client_for, finance, requisitioner, item):
+    """Twenty-five rows a page; the rest on the next."""
+    for _ in range(26):
+        make_draft(requisitioner, [(item, 1)])
+    client = client_for(finance)
+    url = reverse("orders:requisition-list")
+    first = _numbers_in(client.get(url).content.decode())
+    second = _numbers_in(client.get(url, {"page": "2"}).content.decode())
+    assert (len(first), len(second)) == (25, 1)
+    assert "Page 1 of 2" in client.get(url).content.decode()
+
+
+def test_list_filters_by_site_cost_centre_requester_and_dates(
+    client_for, finance, requisitioner, item, trust
+):
+    """Site, cost centre, requester and created dates each narrow the list."""
+    one = make_draft(requisitioner, [(item, 1)])
+    colleague = trust_user(trust, Role.REQUISITIONER)
+    two = make_draft(colleague, [(item, 1)])
+    Requisition.objects.filter(pk=two.pk).update(
+        created_at=timezone.now() - timezone.timedelta(days=40)
+    )
+    client = client_for(finance)
+    url = reverse("orders:requisition-list")
+
+    def numbers(**query):
+        return set(_numbers_in(client.get(url, query).content.decode()))
+
+    assert numbers(site=one.site_id) == {one.number}
+    assert numbers(cost_centre=two.cost_centre_id) == {two.number}
+    assert numbers(requester=colleague.pk) == {two.number}
+    since = (timezone.localdate() - timezone.timedelta(days=7)).isoformat()
+    assert numbers(created_from=since) == {one.number}
+    assert numbers(created_to=since) == {two.number}
