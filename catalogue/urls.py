@@ -6,5 +6,6 @@ app_name = "catalogue"
 
 urlpatterns = [
     path("", views.ItemListView.as_view(), name="item-list"),
-    path("<str:sku>/", views.ItemDetailView.as_view(), name="item-detail"),
+    # ``path``: a SKU may hold a slash (e.g. ``ABC/12``).
+    path("<path:sku>/", views.ItemDetailView.as_view(), name="item-detail"),
 ]

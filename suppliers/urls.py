@@ -20,10 +20,11 @@ urlpatterns = [
 ]
 
 # Last, so that a fixed path above (such as an import page) is never taken
-# for a contract reference.
+# for a contract reference; ``path`` because references may hold slashes
+# (``NHS/2026/001``).
 urlpatterns += [
     path(
-        "<str:reference>/",
+        "<path:reference>/",
         views.ContractDetailView.as_view(),
         name="contract-detail",
     ),

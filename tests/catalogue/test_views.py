@@ -281,3 +281,18 @@ def test_detail_of_inactive_item_says_so(client_for, requisitioner):
     item = factories.ItemFactory(is_active=False)
     body = client_for(requisitioner).get(item.get_absolute_url()).content.decode()
     assert "No longer active" in body
+
+
+@pytest.mark.parametrize("sku", ["ABC/12", "GL 100", "X%Y?Z#1", "Tëst-ü"])
+def test_skus_with_slashes_spaces_and_symbols_link_to_their_page(
+    client_for, requisitioner, sku
+):
+    """Any SKU links from the list to its own page, whatever its characters."""
+    factories.ItemFactory(sku=sku, name="Odd SKU item")
+    client = client_for(requisitioner)
+    listed = client.get(LIST_URL)
+    assert listed.status_code == 200
+    url = reverse("catalogue:item-detail", kwargs={"sku": sku})
+    detail = client.get(url)
+    assert detail.status_code == 200
+    assert detail.context["item"].sku == sku

@@ -337,3 +337,14 @@ def test_bad_list_parameters_never_fail(client_for, buyer, params):
     factories.ContractFactory()
     response = client_for(buyer).get(LIST_URL, params)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("reference", ["NHS/2026/001", "AP C 7", "X%Y?Z#1"])
+def test_any_contract_reference_reaches_its_page(client_for, buyer, reference):
+    """References with slashes or spaces link from the list to their page."""
+    contract = factories.ContractFactory(reference=reference)
+    client = client_for(buyer)
+    assert client.get(LIST_URL).status_code == 200
+    response = client.get(contract.get_absolute_url())
+    assert response.status_code == 200
+    assert response.context["contract"] == contract
