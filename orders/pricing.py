@@ -71,7 +71,7 @@ def allocation_money(
     )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class MoneyTotals:
     """Sums of allocations' rounded figures: never rounded again."""
 
