@@ -25,7 +25,7 @@
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
-from django.http import FileResponse
+from django.http import FileResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, pagination, serializers, status, throttling
 from rest_framework.response import Response
@@ -172,6 +172,14 @@ def api_exception_handler(exc, context):
             status=status.HTTP_400_BAD_REQUEST,
         )
     return views.exception_handler(exc, context)
+
+
+def api_not_found(request, *args, **kwargs):
+    """Answer any ``/api/`` address that matches no route: JSON 404, not a page.
+
+    A plain Django view (not DRF), routed last under ``api/``.
+    """
+    return JsonResponse({"detail": str(_("Not found."))}, status=404)
 
 
 # --- Pagination ------------------------------------------------------------

@@ -3,9 +3,10 @@
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from alliance_procurement.api import api_not_found
 from alliance_procurement.security import OTPRequiredAdminSite
 from trusts import auth_views as trust_auth_views
 from trusts import views as trust_views
@@ -38,5 +39,7 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
+    # Any other /api/ address: a JSON 404, as API clients expect.
+    re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
 ]

@@ -4,33 +4,56 @@ object is a 404, a state that forbids the action a 409."""
 
 import django_filters
 from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alliance_procurement.api import cursor_pagination
-from orders.models import PoolingRound, Requisition, RequisitionLine
+from alliance_procurement.api import (
+    DocumentStatusSerializer,
+    FileAnswerMixin,
+    cursor_pagination,
+    document_answer,
+)
+from orders.models import (
+    JointPurchaseOrder,
+    PoolingRound,
+    Requisition,
+    RequisitionLine,
+)
+from orders.selectors import documents as document_selectors
 from orders.selectors import pooling as pooling_selectors
+from orders.selectors import purchase_orders as order_selectors
 from orders.selectors import requisitions as requisition_selectors
 from orders.serializers import (
     CancelInputSerializer,
     CommitOutputSerializer,
+    OrderOutputSerializer,
+    OrderSummarySerializer,
     PoolingRoundInputSerializer,
     PoolingRoundOutputSerializer,
     PoolingRoundSummarySerializer,
+    ReceiptInputSerializer,
+    ReceiptOutputSerializer,
     RejectInputSerializer,
     RequisitionInputSerializer,
     RequisitionOutputSerializer,
 )
+from orders.services import documents as document_services
 from orders.services import pooling as pooling_services
+from orders.services import purchase_orders as order_services
 from orders.services import requisitions as requisition_services
 from trusts import selectors as trust_selectors
 from trusts.models import Role
 from trusts.permissions import require_role
 
 ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH)
+# Who reads a trust's orders (DESIGN §7); buyers read all.
+ORDER_TRUST_ROLES = (Role.REQUISITIONER, Role.APPROVER, Role.FINANCE)
 
 # --- Requisitions ------------------------------------------------------------
 
@@ -374,4 +397,192 @@ class PoolingRoundCommitApi(APIView):
         orders = pooling_services.pooling_round_commit(round_id=id, buyer=request.user)
         return Response(
             CommitOutputSerializer({"orders": [order.number for order in orders]}).data
+        )
+
+
+# --- Joint purchase orders ---------------------------------------------------
+
+NUMBER_PARAMETER = OpenApiParameter(
+    "number", str, OpenApiParameter.PATH, description="The order number."
+)
+
+
+def _order_answer(user, number: str, code=status.HTTP_200_OK) -> Response:
+    """The order as ``user`` may see it (DESIGN §7)."""
+    view = order_selectors.order_view_for(user=user, number=number)
+    references = {share.share.pk: share.share.reference for share in view.shares}
+    for line in view.lines:
+        for allocation in line.allocations:
+            allocation.reference = references.get(allocation.share_id, "")
+    view.share_list = [share.share for share in view.shares]
+    return Response(OrderOutputSerializer(view).data, status=code)
+
+
+def _order_id(user, number: str) -> int:
+    return order_selectors.joint_order_get(user=user, number=number).pk
+
+
+class OrderApiFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=JointPurchaseOrder.Status.choices)
+    contract = django_filters.CharFilter(
+        field_name="contract__reference", max_length=40
+    )
+
+    class Meta:
+        model = JointPurchaseOrder
+        fields = ["status", "contract"]
+
+
+class OrderListApi(generics.ListAPIView):
+    serializer_class = OrderSummarySerializer
+    pagination_class = cursor_pagination("-number")
+    filter_backends = (DjangoFilterBackend,)
+    filterset_class = OrderApiFilter
+
+    def get_queryset(self):
+        return order_selectors.joint_orders_list(self.request.user)
+
+    @extend_schema(
+        operation_id="orders_list",
+        description="Buyers: every order with its totals. A trust's users: the "
+        "orders their trust has a share of, with their share's figures.",
+    )
+    def get(self, request, *args, **kwargs):
+        require_role(request.user, Role.BUYER, *ORDER_TRUST_ROLES)
+        return super().get(request, *args, **kwargs)
+
+
+class OrderDetailApi(APIView):
+    @extend_schema(
+        operation_id="orders_retrieve",
+        parameters=[NUMBER_PARAMETER],
+        responses={200: OrderOutputSerializer},
+        description="Buyers see every allocation and share; a trust's users "
+        "only their own, with line figures summed over them.",
+    )
+    def get(self, request, number):
+        require_role(request.user, Role.BUYER, *ORDER_TRUST_ROLES)
+        return _order_answer(request.user, number)
+
+
+class OrderIssueApi(APIView):
+    @extend_schema(
+        operation_id="orders_issue",
+        parameters=[NUMBER_PARAMETER],
+        request=None,
+        responses={200: OrderOutputSerializer},
+        description="Issue a draft order to its supplier; its PDFs are then built.",
+    )
+    def post(self, request, number):
+        require_role(request.user, Role.BUYER)
+        order_services.joint_order_issue(
+            order_id=_order_id(request.user, number), buyer=request.user
+        )
+        return _order_answer(request.user, number)
+
+
+class OrderCancelApi(APIView):
+    @extend_schema(
+        operation_id="orders_cancel",
+        parameters=[NUMBER_PARAMETER],
+        request=None,
+        responses={200: OrderOutputSerializer},
+        description="Cancel an order before any receipt; its lines return to "
+        "approved and unpooled.",
+    )
+    def post(self, request, number):
+        require_role(request.user, Role.BUYER)
+        order_services.joint_order_cancel(
+            order_id=_order_id(request.user, number), buyer=request.user
+        )
+        return _order_answer(request.user, number)
+
+
+class OrderReceiptCreateApi(APIView):
+    @extend_schema(
+        operation_id="orders_receipts_create",
+        parameters=[NUMBER_PARAMETER],
+        request=ReceiptInputSerializer,
+        responses={201: ReceiptOutputSerializer},
+        description="Record goods received against one of your trust's "
+        "allocations on this order; part receipts are allowed, never more "
+        "than ordered.",
+    )
+    def post(self, request, number):
+        require_role(request.user, *ORDER_TRUST_ROLES)
+        serializer = ReceiptInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        view = order_selectors.order_view_for(user=request.user, number=number)
+        own = {
+            allocation.pk for share in view.shares for allocation in share.allocations
+        }
+        if data["allocation"] not in own:
+            raise NotFound(_("No allocation of yours on this order has that id."))
+        receipt = order_services.allocation_receive(
+            allocation_id=data["allocation"],
+            user=request.user,
+            quantity=data["quantity"],
+            note=data["note"],
+        )
+        receipt.allocation.refresh_from_db(fields=["received_quantity"])
+        receipt.received_quantity = receipt.allocation.received_quantity
+        receipt.order_status = order_selectors.joint_order_get(
+            user=request.user, number=number
+        ).status
+        return Response(
+            ReceiptOutputSerializer(receipt).data, status=status.HTTP_201_CREATED
+        )
+
+
+# --- Order documents ---------------------------------------------------------
+
+PDF_RESPONSES = {
+    (200, "application/pdf"): OpenApiResponse(
+        OpenApiTypes.BINARY, description="The PDF, when it is ready."
+    ),
+    202: OpenApiResponse(
+        DocumentStatusSerializer, description="The PDF is being built: ask again."
+    ),
+}
+
+
+class OrderPdfApi(FileAnswerMixin, APIView):
+    @extend_schema(
+        operation_id="orders_pdf",
+        parameters=[NUMBER_PARAMETER],
+        responses=PDF_RESPONSES,
+        description="The consolidated order PDF, for buyers.",
+    )
+    def get(self, request, number):
+        document = document_selectors.order_consolidated_document_get(
+            request.user, number=number
+        )
+        return document_answer(
+            document,
+            filename=f"{document_services.document_filename(document)}.pdf",
+            content_type="application/pdf",
+        )
+
+
+class OrderSharePdfApi(FileAnswerMixin, APIView):
+    @extend_schema(
+        operation_id="orders_share_pdf",
+        parameters=[
+            NUMBER_PARAMETER,
+            OpenApiParameter(
+                "trust", str, OpenApiParameter.PATH, description="The trust's code."
+            ),
+        ],
+        responses=PDF_RESPONSES,
+        description="One trust's share PDF: buyers any, a trust's users their own.",
+    )
+    def get(self, request, number, trust):
+        document = document_selectors.order_share_document_get(
+            request.user, number=number, trust_code=trust
+        )
+        return document_answer(
+            document,
+            filename=f"{document_services.document_filename(document)}.pdf",
+            content_type="application/pdf",
         )

@@ -53,4 +53,23 @@ urlpatterns = [
         api.PoolingRoundCommitApi.as_view(),
         name="round-commit",
     ),
+    path("orders/", api.OrderListApi.as_view(), name="order-list"),
+    path("orders/<str:number>/", api.OrderDetailApi.as_view(), name="order-detail"),
+    path("orders/<str:number>/issue/", api.OrderIssueApi.as_view(), name="order-issue"),
+    path(
+        "orders/<str:number>/cancel/",
+        api.OrderCancelApi.as_view(),
+        name="order-cancel",
+    ),
+    path(
+        "orders/<str:number>/receipts/",
+        api.OrderReceiptCreateApi.as_view(),
+        name="order-receipt-create",
+    ),
+    path("orders/<str:number>/pdf/", api.OrderPdfApi.as_view(), name="order-pdf"),
+    path(
+        "orders/<str:number>/shares/<str:trust>/pdf/",
+        api.OrderSharePdfApi.as_view(),
+        name="order-share-pdf",
+    ),
 ]

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from alliance_procurement.api import AmountField, UnitPriceField
 from catalogue.models import Item
-from orders.models import PoolingRound, Requisition
+from orders.models import JointPurchaseOrder, PoolingRound, Requisition
 from suppliers.models import MAX_LINE_QUANTITY
 
 MAX_REQUISITION_LINES = 500
@@ -178,3 +178,122 @@ class PoolingRoundOutputSerializer(PoolingRoundSummarySerializer):
 
 class CommitOutputSerializer(serializers.Serializer):
     orders = serializers.ListField(child=serializers.CharField())
+
+
+# --- Joint purchase orders ---------------------------------------------------
+
+
+class AllocationOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    trust = serializers.CharField(source="trust.code")
+    reference = serializers.CharField(
+        help_text="The trust's own order reference, to quote on its invoice."
+    )
+    site = serializers.CharField(source="site.code")
+    cost_centre = serializers.CharField(source="cost_centre.code")
+    requisition_line = serializers.IntegerField(source="requisition_line_id")
+    requisition = serializers.CharField(source="requisition_line.requisition.number")
+    quantity = serializers.IntegerField()
+    unit_price = UnitPriceField(help_text="The pooled unit price.")
+    standalone_unit_price = UnitPriceField()
+    net = AmountField()
+    vat = AmountField()
+    standalone_net = AmountField()
+    savings = AmountField()
+    received_quantity = serializers.IntegerField()
+    is_cancelled = serializers.BooleanField()
+
+
+class OrderLineOutputSerializer(serializers.Serializer):
+    sku = serializers.CharField(source="line.item.sku")
+    name = serializers.CharField(source="line.item.name")
+    supplier_code = serializers.CharField(source="line.supplier_code")
+    quantity = serializers.IntegerField(
+        help_text="For a trust's users, their own allocations' quantity."
+    )
+    unit_price = UnitPriceField(source="line.unit_price")
+    tier_min_quantity = serializers.IntegerField(source="line.tier_min_quantity")
+    net = AmountField()
+    vat = AmountField()
+    gross = AmountField()
+    standalone_net = AmountField()
+    savings = AmountField()
+    allocations = AllocationOutputSerializer(many=True)
+
+
+class MoneyTotalsSerializer(serializers.Serializer):
+    net = AmountField()
+    vat = AmountField()
+    gross = AmountField()
+    standalone_net = AmountField()
+    savings = AmountField()
+
+
+class OrderShareOutputSerializer(serializers.Serializer):
+    trust = serializers.CharField(source="trust.code")
+    reference = serializers.CharField()
+    net = AmountField()
+    vat = AmountField()
+    gross = AmountField()
+    standalone_net = AmountField()
+    savings = AmountField()
+
+
+class OrderOutputSerializer(serializers.Serializer):
+    number = serializers.CharField(source="order.number")
+    status = serializers.ChoiceField(
+        source="order.status", choices=JointPurchaseOrder.Status.choices
+    )
+    supplier = serializers.CharField(source="order.supplier.name")
+    contract = serializers.CharField(source="order.contract.reference")
+    pricing_date = serializers.DateField(source="order.pricing_date")
+    created_at = serializers.DateTimeField(source="order.created_at")
+    issued_at = serializers.DateTimeField(source="order.issued_at", allow_null=True)
+    lines = OrderLineOutputSerializer(many=True)
+    totals = MoneyTotalsSerializer(
+        source="*",
+        help_text="The order's totals for buyers; a trust's users see their share's.",
+    )
+    shares = OrderShareOutputSerializer(
+        many=True, source="share_list", help_text="A trust's users see only theirs."
+    )
+
+
+class OrderSummarySerializer(serializers.Serializer):
+    number = serializers.CharField()
+    status = serializers.ChoiceField(choices=JointPurchaseOrder.Status.choices)
+    supplier = serializers.CharField(source="supplier.name")
+    contract = serializers.CharField(source="contract.reference")
+    reference = serializers.CharField(
+        source="shown_reference",
+        help_text="Your trust's share reference; for buyers the order number.",
+    )
+    created_at = serializers.DateTimeField()
+    issued_at = serializers.DateTimeField(allow_null=True)
+    net = AmountField(source="shown_net")
+    vat = AmountField(source="shown_vat")
+    gross = AmountField(source="shown_gross")
+    savings = AmountField(source="shown_savings")
+
+
+class ReceiptInputSerializer(serializers.Serializer):
+    allocation = serializers.IntegerField(
+        min_value=1, max_value=10**18, help_text="The allocation's id."
+    )
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
+    note = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default=""
+    )
+
+
+class ReceiptOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    allocation = serializers.IntegerField(source="allocation_id")
+    quantity = serializers.IntegerField()
+    note = serializers.CharField(allow_blank=True)
+    received_at = serializers.DateTimeField()
+    received_by = serializers.CharField(source="received_by.username")
+    received_quantity = serializers.IntegerField(
+        help_text="The allocation's quantity received so far."
+    )
+    order_status = serializers.ChoiceField(choices=JointPurchaseOrder.Status.choices)

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -83,8 +84,6 @@ def gloves(trust, other_trust):
 
 def approved_line(trust, item, quantity, **requisition):
     """An approved requisition of ``trust`` with one line, submitted an hour ago."""
-    from django.utils import timezone
-
     from orders.models import Requisition
 
     line = factories.RequisitionLineFactory(
@@ -96,3 +95,39 @@ def approved_line(trust, item, quantity, **requisition):
         **{f"requisition__{key}": value for key, value in requisition.items()},
     )
     return line
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Hash test passwords cheaply: these tests are about the API, not hashing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def order_number(api_for, buyer, trust, other_trust):
+    """A draft order pooling WMAS 60 and SECAMB 50 gloves at 7.95 (8.50 alone)."""
+    gloves = factories.contract_item_with_tiers(
+        tiers=[(1, "8.5000"), (100, "7.9500")],
+        item__sku="GLV-M",
+        contract__reference="AP-C-GLOVES",
+        contract__trusts=[trust, other_trust],
+    ).item
+    approved_line(trust, gloves, 60)
+    approved_line(other_trust, gloves, 50)
+    client = api_for(buyer)
+    opened = client.post(
+        "/api/v1/pooling-rounds/",
+        {"cut_off": timezone.now().isoformat()},
+        format="json",
+    ).json()
+    (number,) = client.post(f"/api/v1/pooling-rounds/{opened['id']}/commit/").json()[
+        "orders"
+    ]
+    return number
+
+
+@pytest.fixture
+def issued(api_for, buyer, order_number):
+    response = api_for(buyer).post(f"/api/v1/orders/{order_number}/issue/")
+    assert response.status_code == 200, response.json()
+    return response.json()
