@@ -1,12 +1,16 @@
 """The Imports pages: upload, preview, confirm, for contract managers only."""
 
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 
 from catalogue.models import Item
+from suppliers import services
 from suppliers.models import ContractItem, ImportBatch, PriceTier
 from tests.factories import (
     ContractFactory,
@@ -272,3 +276,26 @@ def test_preview_keeps_the_file_column_order(manager_client):
     batch = ImportBatch.objects.get()
     assert batch.preview[0] == ["row", *CATALOGUE.splitlines()[0].split(",")]
     assert batch.preview[1][:2] == ["2", "GLV-001"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_confirmations_at_once_apply_the_import_once(contract_manager):
+    """Simultaneous confirms: one applies, the other is refused cleanly."""
+    batch = services.import_batch_upload(
+        kind=ImportBatch.Kind.CATALOGUE,
+        upload=upload(CATALOGUE),
+        created_by=contract_manager,
+    )
+
+    def confirm(_):
+        try:
+            return services.import_batch_confirm(batch_id=batch.pk).status
+        except ValidationError as exc:
+            return exc.code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = sorted(pool.map(confirm, range(2)))
+    assert outcomes == ["applied", "not_previewed"]
+    assert Item.objects.count() == 2
