@@ -150,35 +150,41 @@ def otp_device_start(*, user) -> TOTPDevice:
     return device
 
 
-@transaction.atomic(durable=True)
 def otp_device_confirm(*, user, token: str, request=None) -> TOTPDevice:
     """Confirm the user's new TOTP device with a code from their app.
 
     From then on sign-in asks for a code after the password. Raises
     ``ValidationError`` (code ``no_device``) when enrolment was not started,
-    (code ``invalid_code``) when the code is wrong, expired or throttled.
+    (code ``invalid_code``) when the code is wrong, expired or throttled. A
+    wrong code is audited and counts towards the device's back-off: both are
+    committed before the error is raised.
     """
-    device = (
-        TOTPDevice.objects.select_for_update()
-        .filter(user=user, confirmed=False)
-        .order_by("pk")
-        .first()
-    )
-    if device is None:
-        raise ValidationError(
-            _("Start setting up two-factor sign-in first."), code="no_device"
+    with transaction.atomic(durable=True):
+        device = (
+            TOTPDevice.objects.select_for_update()
+            .filter(user=user, confirmed=False)
+            .order_by("pk")
+            .first()
         )
-    if not device.verify_token(token):
+        if device is None:
+            raise ValidationError(
+                _("Start setting up two-factor sign-in first."), code="no_device"
+            )
+        confirmed = device.verify_token(token)
+        if confirmed:
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            # One confirmed device: any other unconfirmed secrets are dropped.
+            TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+            audit_record(
+                actor=user, action="auth.otp_enrolled", obj=device, request=request
+            )
+    if not confirmed:
         audit_record(actor=user, action="auth.otp_failed", request=request)
         raise ValidationError(
             _("The code is wrong or has expired. Enter the current code."),
             code="invalid_code",
         )
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    # One confirmed device: any other unconfirmed secrets are dropped.
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    audit_record(actor=user, action="auth.otp_enrolled", obj=device, request=request)
     return device
 
 

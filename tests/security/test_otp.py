@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -91,6 +92,19 @@ def test_a_wrong_code_does_not_turn_two_factor_on(client_for, requisitioner):
     assert response.context["form"].errors["token"]
     device.refresh_from_db()
     assert device.confirmed is False
+
+
+def test_a_wrong_enrolment_code_is_recorded_and_slows_the_next_try(requisitioner):
+    """The failure is audited and the device's back-off counter is kept."""
+    device = services.otp_device_start(user=requisitioner)
+    with pytest.raises(ValidationError) as refused:
+        services.otp_device_confirm(user=requisitioner, token=_wrong_code(device))
+    assert refused.value.code == "invalid_code"
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1
+    assert AuditEvent.objects.filter(
+        action="auth.otp_failed", actor=requisitioner
+    ).exists()
 
 
 def test_user_without_device_signs_in_with_the_password_alone(client, requisitioner):
