@@ -131,6 +131,7 @@ def _read_row(
     groups: dict[str, _ItemRows],
     errors: list[RowError],
 ) -> None:
+    """Check one row's cells and add it as a tier of its SKU's group."""
     found: list[RowError] = []
     sku = values["sku"]
     if not sku:
@@ -193,9 +194,9 @@ def _read_row(
     if found:
         errors.extend(found)
         if sku and sku in groups:
-            groups[sku].tiers.append(
-                (0, Decimal(0), row)
-            )  # keeps its unknown-SKU report
+            # A placeholder tier (dropped before the tier checks) so that an
+            # unknown SKU is reported on this row too.
+            groups[sku].tiers.append((0, Decimal(0), row))
         return
     group = groups.get(sku)
     if group is None:
