@@ -36,7 +36,9 @@ class PairLines:
 
     quantity: int
     line_count: int
-    quantity_counts: Counter  # quantity -> number of lines of that quantity
+    # quantity -> number of lines of that quantity; None when the database
+    # adds up the money itself.
+    quantity_counts: Counter | None
 
 
 # (item id, trust id) -> that pair's lines
@@ -159,20 +161,20 @@ def candidate_lines(*, cut_off: datetime.datetime) -> QuerySet[RequisitionLine]:
 def candidate_quantities(*, cut_off: datetime.datetime) -> PairQuantities:
     """Return each (item, trust) pair's line quantities, aggregated in SQL.
 
-    PostgreSQL groups by item and trust, collecting the quantities in an
-    array (one row per pair); other databases group by item, trust and
-    quantity with a count. Either way no Python loop adds up lines.
+    PostgreSQL groups by item and trust only: the money of each pair is
+    then added up in SQL too (``pair_money_in_sql``), so ``quantity_counts``
+    is ``None``. Other databases group by item, trust and quantity with a
+    count, and the money is worked from those counts. Either way no Python
+    loop adds up lines.
     """
     lines = candidate_lines(cut_off=cut_off).order_by()
     pairs: PairQuantities = {}
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.aggregates import ArrayAgg
-
         rows = lines.values_list("item_id", "requisition__trust_id").annotate(
-            total=Sum("quantity"), lines=Count("pk"), quantities=ArrayAgg("quantity")
+            total=Sum("quantity"), lines=Count("pk")
         )
-        for item_id, trust_id, total, count, quantities in rows:
-            pairs[(item_id, trust_id)] = PairLines(total, count, Counter(quantities))
+        for item_id, trust_id, total, count in rows:
+            pairs[(item_id, trust_id)] = PairLines(total, count, None)
         return pairs
     rows = lines.values_list("item_id", "requisition__trust_id", "quantity").annotate(
         lines=Count("pk")
@@ -275,6 +277,56 @@ def offers_for(
     return offers, contracts
 
 
+def pair_money_in_sql(
+    *,
+    cut_off: datetime.datetime,
+    plan: dict[tuple[int, int], tuple[Decimal, Decimal, Decimal]],
+) -> dict[tuple[int, int], pricing.MoneyTotals]:
+    """Add up each (item, trust) pair's allocation money in PostgreSQL.
+
+    ``plan`` gives per pair the pooled and standalone unit prices and the VAT
+    rate. Each line is rounded as ``allocation_money`` does: PostgreSQL's
+    ``round(numeric, 2)`` rounds halves away from zero, which is half up.
+    """
+    if not plan:
+        return {}
+    keys = list(plan)
+    columns = [[key[0] for key in keys], [key[1] for key in keys]]
+    columns += [[plan[key][n] for key in keys] for n in range(3)]
+    arrays = ["{" + ",".join(map(str, column)) + "}" for column in columns]
+    candidates_sql, params = (
+        candidate_lines(cut_off=cut_off)
+        .order_by()
+        .values_list("item_id", "quantity", "requisition__trust_id")
+        .query.sql_with_params()
+    )
+    sql = f"""
+        SELECT c.item_id, c.trust_id, SUM(money.net),
+               SUM(round(money.net * plan.vat_rate, 2)), SUM(money.standalone_net)
+        FROM ({candidates_sql}) AS c (item_id, quantity, trust_id)
+        JOIN unnest(
+            %s::bigint[], %s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[]
+        ) AS plan (item_id, trust_id, pooled, standalone, vat_rate)
+          ON plan.item_id = c.item_id AND plan.trust_id = c.trust_id
+        CROSS JOIN LATERAL (
+            SELECT round(c.quantity * plan.pooled, 2) AS net,
+                   round(c.quantity * plan.standalone, 2) AS standalone_net
+        ) AS money
+        GROUP BY c.item_id, c.trust_id
+    """  # noqa: S608 -- candidate SQL from the ORM; values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, *arrays))
+        return {
+            (item_id, trust_id): pricing.MoneyTotals(
+                net=net,
+                vat=vat,
+                standalone_net=standalone_net,
+                savings=standalone_net - net,
+            )
+            for item_id, trust_id, net, vat, standalone_net in cursor.fetchall()
+        }
+
+
 def build_preview(
     *, pooling_round: PoolingRound, pairs: PairQuantities | None = None
 ) -> Preview:
@@ -295,7 +347,7 @@ def build_preview(
         item_ids=list(by_item), on=pooling_round.pricing_date
     )
 
-    choices: list[tuple[pricing.GroupChoice, PreviewGroup]] = []
+    chosen: list[tuple[pricing.GroupChoice, Item]] = []
     held: list[HeldPair] = []
     for item_id in sorted(by_item, key=lambda pk: items[pk].sku):
         item = items[item_id]
@@ -307,13 +359,26 @@ def build_preview(
         )
         for trust_id, reason in choice.unplaced.items():
             held.append(_held(item, trusts[trust_id], trust_counts[trust_id], reason))
-        for group in choice.groups:
-            choices.append(
-                (
-                    group,
-                    _priced_group(group, item, trusts, trust_counts, contracts),
+        chosen.extend((group, item) for group in choice.groups)
+
+    money: dict[tuple[int, int], pricing.MoneyTotals] = {}
+    if any(pair.quantity_counts is None for pair in pairs.values()):
+        money = pair_money_in_sql(
+            cut_off=pooling_round.cut_off,
+            plan={
+                (item.pk, trust_id): (
+                    group.unit_price,
+                    group.standalone[trust_id][1],
+                    item.vat_rate,
                 )
-            )
+                for group, item in chosen
+                for trust_id in group.trust_quantities
+            },
+        )
+    choices = [
+        (group, _priced_group(group, item, trusts, by_item[item.pk], contracts, money))
+        for group, item in chosen
+    ]
 
     contract_ids = {group.offer.contract_id for group, _ in choices}
     committed = committed_values(contract_ids)
@@ -399,19 +464,25 @@ def _priced_group(
     trusts: dict[int, Trust],
     trust_counts: dict[int, PairLines],
     contracts: dict[int, Contract],
+    pair_money: dict[tuple[int, int], pricing.MoneyTotals],
 ) -> PreviewGroup:
     shares = []
-    money = pricing.MoneyTotals()
+    net = vat = standalone_net = ZERO
     for trust_id in group.trust_quantities:
         standalone_tier, standalone_price = group.standalone[trust_id]
         pair = trust_counts[trust_id]
-        share_money = pricing.lines_money(
-            quantity_counts=pair.quantity_counts,
-            pooled_unit_price=group.unit_price,
-            standalone_unit_price=standalone_price,
-            vat_rate=item.vat_rate,
-        )
-        money += share_money
+        if pair.quantity_counts is None:
+            share_money = pair_money[(item.pk, trust_id)]
+        else:
+            share_money = pricing.lines_money(
+                quantity_counts=pair.quantity_counts,
+                pooled_unit_price=group.unit_price,
+                standalone_unit_price=standalone_price,
+                vat_rate=item.vat_rate,
+            )
+        net += share_money.net
+        vat += share_money.vat
+        standalone_net += share_money.standalone_net
         shares.append(
             PreviewShare(
                 trust=trusts[trust_id],
@@ -432,6 +503,11 @@ def _priced_group(
         tier=group.tier,
         unit_price=group.unit_price,
         shares=shares,
-        money=money,
+        money=pricing.MoneyTotals(
+            net=net,
+            vat=vat,
+            standalone_net=standalone_net,
+            savings=standalone_net - net,
+        ),
         next_tier=pricing.next_tier_nudge(group.offer, group.combined_quantity),
     )
