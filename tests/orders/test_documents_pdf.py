@@ -58,9 +58,7 @@ def test_share_section_lists_sites_and_cost_centres(order):
     """A trust's section names its delivery sites (postcode, GLN) and cost centres."""
     share = order.shares.select_related("trust").first()
     data = documents.order_document_data(order_id=order.pk)
-    text, _pages = _text(
-        documents.order_document_render(data, trust_id=share.trust_id)
-    )
+    text, _pages = _text(documents.order_document_render(data, trust_id=share.trust_id))
     for site in share.trust.sites.all():
         assert site.name in text
         assert site.postcode in text
