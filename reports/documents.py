@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from orders import documents as order_documents
 from reports.selectors import SavingsFigures, SavingsSummary
 
-LAYOUT_VERSION = "savings-1"
+LAYOUT_VERSION = "savings-2"
 # A spreadsheet reads a cell starting with one of these as a formula; tab and
 # carriage return can hide one behind leading whitespace.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -70,7 +70,8 @@ def savings_chart_svg(summary: SavingsSummary) -> SafeString:
     bar = slot * 0.35
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-labelledby="chart-title chart-desc" class="app-chart">',
+        f'role="img" aria-labelledby="chart-title chart-desc" class="app-chart" '
+        'font-family="Liberation Sans, Arial, sans-serif">',
         '<title id="chart-title">Pooled and standalone spend, last 12 months</title>',
         '<desc id="chart-desc">'
         + escape(
@@ -107,7 +108,7 @@ def savings_chart_svg(summary: SavingsSummary) -> SafeString:
         if entry.figures.savings:
             parts.append(
                 f'<text x="{x + bar:.1f}" y="{top + plot_h + 28}" '
-                f'text-anchor="middle" font-size="9" fill="#007f3b">'
+                f'text-anchor="middle" font-size="8" fill="#007f3b">'
                 f"{escape(money(entry.figures.savings))}</text>"
             )
     parts.append(
