@@ -36,7 +36,8 @@ class NHSFormMixin:
             described = []
             if field.help_text:
                 described.append(f"{self.auto_id % self.add_prefix(name)}-hint")
-            widget.attrs["aria-describedby"] = " ".join(described)
+            if described:
+                widget.attrs["aria-describedby"] = " ".join(described)
 
     def full_clean(self):
         super().full_clean()
