@@ -109,6 +109,21 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Services own their transactions (STYLE §5).
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Reports and exports read from a replica when one is named
+# (alliance_procurement/db_routers.py); tests mirror it onto default.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **env.db_url_config(DATABASE_REPLICA_URL),
+        "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["alliance_procurement.db_routers.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("axes.middleware.AxesMiddleware"),
+        "alliance_procurement.db_routers.ReplicaReadMiddleware",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------
@@ -160,6 +175,9 @@ OTP_TOTP_ISSUER = "Alliance Procurement"
 OTP_LOGIN_PENDING_SECONDS = 5 * 60
 ADMIN_REQUIRE_OTP = env.bool("DJANGO_ADMIN_REQUIRE_OTP", default=not DEBUG)
 
+# Sessions read from the cache (Redis with REDIS_CACHE_URL), written through
+# to the database, so any web server answers any signed-in user.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Sessions end after an hour without a request (idle timeout), configurable.
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_IDLE_SECONDS", default=60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
