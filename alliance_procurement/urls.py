@@ -8,14 +8,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from alliance_procurement.api import api_not_found
 from alliance_procurement.security import OTPRequiredAdminSite
+from reports import views as report_views
 from trusts import auth_views as trust_auth_views
-from trusts import views as trust_views
 
 # The admin asks for a verified second factor (settings.ADMIN_REQUIRE_OTP).
 admin.site.__class__ = OTPRequiredAdminSite
 
 urlpatterns = [
-    path("", trust_views.home, name="home"),
+    path("", report_views.home, name="home"),
     path("accounts/login/", trust_auth_views.LoginView.as_view(), name="login"),
     path("accounts/login/code/", trust_auth_views.login_otp, name="login-otp"),
     path("accounts/two-factor/", trust_auth_views.otp_setup, name="otp-setup"),

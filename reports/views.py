@@ -5,14 +5,16 @@ all (DESIGN §7). No request renders a file: building is queued.
 """
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from orders.views.documents import document_file_response
-from reports import documents, selectors, services
+from reports import dashboard, documents, selectors, services
 from reports.models import SavingsDocument
+from trusts import selectors as trust_selectors
 from trusts.models import Role
 from trusts.permissions import role_required
 
@@ -114,3 +116,29 @@ def savings_download(request, month, scope: str, file_format: str):
         filename=services.savings_document_filename(document),
         content_type=documents.CONTENT_TYPES[file_format],
     )
+
+
+@login_required
+@require_GET
+def home(request):
+    """Each role's panel of what needs doing; a user with several roles sees
+    each of theirs (DESIGN §1)."""
+    membership = trust_selectors.membership_get(request.user)
+    roles = membership.roles if membership else []
+    today = timezone.localdate()
+    panels = {
+        Role.REQUISITIONER: lambda: dashboard.requisitioner_panel(request.user),
+        Role.APPROVER: lambda: dashboard.approver_panel(request.user),
+        Role.BUYER: lambda: dashboard.buyer_panel(request.user, today=today),
+        Role.FINANCE: lambda: dashboard.finance_panel(request.user, today=today),
+        Role.CONTRACT_MANAGER: lambda: dashboard.contract_manager_panel(today=today),
+    }
+    context = {
+        "panels": [
+            {"role": role, "template": f"reports/partials/_home_{role}.html", **build()}
+            for role, build in panels.items()
+            if role in roles
+        ],
+        "role_labels": [Role(role).label for role in roles],
+    }
+    return render(request, "reports/home.html", context)

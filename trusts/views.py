@@ -1,4 +1,4 @@
-"""Home and profile pages: who you are, what you can do, your API token."""
+"""The profile page: who you are and your API token."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,25 +7,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from trusts import selectors, services
-
-ROLE_ABILITIES = {
-    "requisitioner": "Raise, edit and submit your trust's requisitions.",
-    "approver": (
-        "Approve or reject your trust's requisitions up to your approval limit."
-    ),
-    "buyer": "Run pooling rounds and issue joint purchase orders for the alliance.",
-    "finance": "Read your trust's orders, invoice splits and monthly savings reports.",
-    "contract_manager": "Manage suppliers, contracts, price tiers and the catalogue.",
-}
-
-
-@login_required
-def home(request):
-    membership = selectors.membership_get(request.user)
-    abilities = (
-        [ROLE_ABILITIES[role] for role in membership.roles] if membership else []
-    )
-    return render(request, "trusts/home.html", {"abilities": abilities})
 
 
 @login_required

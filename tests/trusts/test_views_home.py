@@ -1,6 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from tests import factories
+
 pytestmark = pytest.mark.django_db
 
 
@@ -19,6 +21,14 @@ def test_home_shows_organisation_and_roles(client_for, approver):
     assert approver.membership.trust.name in body
     assert "Approver" in body
     assert "£250,000.00" in body
+
+
+def test_home_without_organisation_says_so(client_for):
+    """A user linked to no organisation is told to ask an administrator."""
+    user = factories.UserFactory(membership=None)
+    response = client_for(user).get(reverse("home"))
+    assert response.status_code == 200
+    assert "not linked to a trust" in response.content.decode()
 
 
 def test_sign_in_with_username_and_password(client, requisitioner):
