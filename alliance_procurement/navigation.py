@@ -31,7 +31,10 @@ NAV_ENTRIES: tuple[NavEntry, ...] = (
 def nav_items(roles: list[str], current_path: str) -> list[dict]:
     """Return the entries a user with ``roles`` reaches, marking the current one.
 
-    An entry whose section is not installed is left out rather than broken.
+    The current entry is the one whose address is the longest prefix of the
+    path, so /orders/approvals/ marks "Approvals", not "Orders" as well; "/"
+    marks "Home" only on the home page itself. An entry whose section is not
+    installed is left out rather than broken.
     """
     items = []
     for entry in NAV_ENTRIES:
@@ -41,6 +44,13 @@ def nav_items(roles: list[str], current_path: str) -> list[dict]:
             url = reverse(entry.url_name)
         except NoReverseMatch:
             continue
-        current = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"label": entry.label, "url": url, "current": current})
+        items.append({"label": entry.label, "url": url, "current": False})
+    matches = [
+        item
+        for item in items
+        if current_path == item["url"]
+        or (item["url"] != "/" and current_path.startswith(item["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda item: len(item["url"]))["current"] = True
     return items
