@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libjpeg62-turbo
   fonts-dejavu-core fonts-liberation
-  chromium
+  chromium nodejs
   poppler-utils
 )
 missing=()
