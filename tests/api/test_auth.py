@@ -132,3 +132,22 @@ def test_profile_needs_sign_in(client):
     response = client.get(reverse("trusts:profile"))
     assert response.status_code == 302
     assert reverse("login") in response["Location"]
+
+
+def test_writes_are_throttled_per_user(api_for, contract_manager, settings):
+    """Past the write rate a user's writes answer 429; reads still pass."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"api_token": None, "api_write": "2/min"},
+    }
+    client = api_for(contract_manager)
+    statuses = [
+        client.post(
+            "/api/v1/suppliers/",
+            {"name": f"Supplier {n}", "email": f"s{n}@example.com"},
+            format="json",
+        ).status_code
+        for n in range(3)
+    ]
+    assert statuses == [201, 201, 429]
+    assert client.get("/api/v1/suppliers/").status_code == 200
