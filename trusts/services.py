@@ -69,7 +69,8 @@ def audit_record(
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
         detail=detail or {},
         ip_address=_client_ip(request),
-        path=request.path[:500] if request is not None else "",
+        # PostgreSQL text cannot hold NUL, which a hostile address may carry.
+        path=request.path.replace("\x00", "")[:500] if request is not None else "",
     )
     audit_logger.info(
         "audit action=%s actor=%s organisation=%s object=%s:%s ip=%s path=%s",
