@@ -151,3 +151,26 @@ def test_writes_are_throttled_per_user(api_for, contract_manager, settings):
     ]
     assert statuses == [201, 201, 429]
     assert client.get("/api/v1/suppliers/").status_code == 200
+
+
+def test_repeated_wrong_passwords_lock_the_username_with_a_json_answer(
+    api_client, requisitioner, settings
+):
+    """After the sign-in failure limit, even the right password is refused, in
+    JSON: the token view shares the sign-in lockout."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"api_token": None, "api_write": None},
+    }
+    wrong = {"username": requisitioner.username, "password": "wrong-password-1"}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        api_client.post(TOKEN_URL, wrong, format="json")
+    response = api_client.post(
+        TOKEN_URL,
+        {"username": requisitioner.username, "password": TEST_PASSWORD},
+        format="json",
+    )
+    assert response.status_code in (400, 403, 429)
+    assert response["Content-Type"] == "application/json"
+    assert "token" not in response.json()
+    assert not Token.objects.filter(user=requisitioner).exists()
