@@ -16,7 +16,7 @@ DEMO_PASSWORD ?= Alliance-demo-2026
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/alliance_procurement
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: help install run serve test lint system-packages services migrate backup restore soak
+.PHONY: help install run serve test lint system-packages services migrate backup restore soak bench bench-smoke
 
 help:
 	@echo "make run    install, migrate, load demo data and serve on http://127.0.0.1:$(PORT)"
@@ -73,6 +73,7 @@ test: install system-packages services node_modules/.installed lint
 	@DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
 		$(VENV)/bin/pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
+	@$(MAKE) --no-print-directory bench-smoke
 
 # Backups of the PostgreSQL database named by DATABASE_URL and of MEDIA_ROOT,
 # into backups/<UTC timestamp>/; restore one with BACKUP=backups/<timestamp>
@@ -94,3 +95,18 @@ soak: install services
 			$(VENV)/bin/pytest tests/integration tests/security -q -p no:cacheprovider -x \
 			|| exit 1; \
 	done
+
+# Benchmarks (bench/README.md): ratios against a raw floor on the same data.
+# Each run creates and drops its own databases on the PostgreSQL server of
+# BENCH_DATABASE_URL. `make bench` is the full size (under 30 minutes on two
+# cores); `make bench-smoke` checks in about two minutes that every benchmark
+# runs, failing only on figures that do not depend on the machine.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+BENCH_BROKER_URL ?= $(TEST_BROKER_URL)
+bench: install services
+	DATABASE_URL=$(BENCH_DATABASE_URL) CELERY_BROKER_URL=$(BENCH_BROKER_URL) \
+		$(PY) -m bench.run --size default
+
+bench-smoke: install services
+	DATABASE_URL=$(BENCH_DATABASE_URL) CELERY_BROKER_URL=$(BENCH_BROKER_URL) \
+		$(PY) -m bench.run --size smoke
