@@ -86,6 +86,21 @@ SIZES = {
         repeat=5,
         strict=True,
     ),
+    # For a machine shared with other work: a fifth of the year, same shape.
+    "medium": Size(
+        lines=200_000,
+        trusts=10,
+        items=5000,
+        contracts=50,
+        price_rows=50_000,
+        pooling_lines=20_000,
+        pdf_sizes=(100,),
+        load_users=50,
+        load_seconds=30,
+        load_pdf_lines=2000,
+        repeat=3,
+        strict=True,
+    ),
     "smoke": Size(
         lines=20_000,
         trusts=3,
@@ -605,10 +620,31 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _wait_until_serving(url: str, seconds: int = 120) -> None:
+    """Wait until gunicorn answers (its workers import Django first)."""
+    from urllib.error import URLError
+    from urllib.request import urlopen
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urlopen(url, timeout=5) as response:  # noqa: S310 -- our own server
+                if response.status == 200:
+                    return
+        except (URLError, OSError):
+            time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer in {seconds} s")
+
+
 def _load_fixture(size: Size, users, media_root: Path) -> dict:
     """Sessions, ids and ready documents the locust users need."""
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        load_backend,
+    )
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.files.base import ContentFile
     from django.utils import timezone
@@ -621,7 +657,11 @@ def _load_fixture(size: Size, users, media_root: Path) -> dict:
     def session_for(user) -> str:
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        store[BACKEND_SESSION_KEY] = next(
+            path
+            for path in settings.AUTHENTICATION_BACKENDS
+            if hasattr(load_backend(path), "get_user")
+        )
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store[SESSION_LOGIN_AT_KEY] = int(time.time())
         store.create()
@@ -686,7 +726,7 @@ def _locust(host: str, fixture_path: Path, users: int, seconds: int, out: Path):
             str(out),
             "--only-summary",
             "--loglevel",
-            "ERROR",
+            "INFO",
         ],
         env=env,
         check=False,
@@ -710,7 +750,8 @@ def bench_load(report: Report, size: Size, users, database_url: str) -> None:
     from django.db import transaction
 
     from orders.services import documents as document_services
-    from tests.orders.builders_documents import build_order, build_trusts
+    from tests.orders.builders_documents import build_order
+    from trusts.models import Trust
 
     media_root = Path(os.environ["MEDIA_ROOT"])
     fixture = _load_fixture(size, users, media_root)
@@ -735,6 +776,10 @@ def bench_load(report: Report, size: Size, users, database_url: str) -> None:
                 f"127.0.0.1:{port}",
                 "--workers",
                 "5",
+                # Import once, then fork: five workers start in seconds.
+                "--preload",
+                "--timeout",
+                "120",
                 "--log-level",
                 "error",
             ],
@@ -768,17 +813,12 @@ def bench_load(report: Report, size: Size, users, database_url: str) -> None:
     ]
     host = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.5)
+        _wait_until_serving(f"{host}/accounts/login/")
         quiet = _locust(
             host, fixture_path, size.load_users, size.load_seconds, work / "quiet"
         )
         order = build_order(
-            trusts=build_trusts(codes=("PDFA", "PDFB", "PDFC")),
+            trusts=list(Trust.objects.order_by("pk")[:3]),
             lines=size.load_pdf_lines,
             number="AP-2026-990001",
             one_trust_per_line=True,
@@ -877,6 +917,8 @@ def main(argv=None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args(argv)
     size = SIZES[args.size]
+    # Stopped from outside: still stop the servers and drop the database.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     only = set(args.only.split(","))
     report = Report(size.strict)
     started = time.perf_counter()
