@@ -275,3 +275,15 @@ def test_cancel_then_cancel_again_is_a_conflict(api_for, requisitioner, draft):
     assert (
         client.post(f"{URL}{draft['id']}/cancel/", {}, format="json").status_code == 409
     )
+
+
+def test_buyers_list_approved_requisitions_of_every_trust(
+    api_for, buyer, draft, other_trust, gloves
+):
+    """A buyer reads approved requisitions of all trusts, never drafts."""
+    from tests.api.conftest import approved_line
+
+    line = approved_line(other_trust, gloves, 5)
+    rows = api_for(buyer).get(URL).json()["results"]
+    assert [row["id"] for row in rows] == [line.requisition_id]
+    assert rows[0]["trust"] == "SECAMB"
