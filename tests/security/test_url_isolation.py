@@ -84,6 +84,7 @@ PUBLIC = {
     "api-docs",  # its browsable page
     "admin:login",  # sends to the site's sign-in; a non-staff user sees no data
     "admin:logout",  # signing out needs no rights
+    "^api/",  # unnamed catch-all: a JSON 404 for unknown API addresses, no data
 }
 
 # Signed-in pages that hold no single trust's object: lists and forms scoped
