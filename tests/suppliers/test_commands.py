@@ -1,12 +1,14 @@
 """The import commands: thin, all or nothing, non-zero exit on any bad row."""
 
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from catalogue.models import Item
 from suppliers.models import ContractItem, PriceTier
@@ -109,12 +111,22 @@ def test_import_price_list_wrong_encoding_fails_with_row(tmp_path):
 def test_failed_import_exits_non_zero_from_the_shell(tmp_path):
     """Run as a program, a rejected file exits with status 1 and no traceback."""
     path = write(tmp_path, b"")
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        # The program talks to the test database, the only one that exists here.
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}"
+            f"/{database['NAME']}"
+        ),
+    }
     result = subprocess.run(  # noqa: S603 -- fixed arguments, our own manage.py
         [sys.executable, "manage.py", "import_catalogue", "--skip-checks", path],
         capture_output=True,
         text=True,
         check=False,
         cwd=Path(__file__).resolve().parents[2],
+        env=env,
     )
     assert result.returncode == 1
     assert "The file is empty" in result.stderr
