@@ -55,7 +55,9 @@ services:
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/bandit --quiet --recursive --severity-level low \
+	# B608 (SQL built from strings) is ruff's S608 too; each case there carries a
+	# reason in its noqa. Bandit cannot read a marker inside a multi-line f-string.
+	$(VENV)/bin/bandit --quiet --recursive --severity-level low --skip B608 \
 		--exclude ./tests,./.venv,./.tools,./node_modules \
 		alliance_procurement trusts catalogue suppliers orders reports
 	DJANGO_DEBUG=false DJANGO_SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \

@@ -300,7 +300,7 @@ def pair_money_in_sql(
         .values_list("item_id", "quantity", "requisition__trust_id")
         .query.sql_with_params()
     )
-    sql = f"""  # nosec B608 -- table names from the models, values are parameters
+    sql = f"""
         SELECT c.item_id, c.trust_id, SUM(money.net),
                SUM(round(money.net * plan.vat_rate, 2)), SUM(money.standalone_net)
         FROM ({candidates_sql}) AS c (item_id, quantity, trust_id)

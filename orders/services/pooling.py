@@ -278,7 +278,7 @@ def _insert_allocations_in_sql(pooling_round: PoolingRound, plan) -> int:
     values = [plan[key] for key in keys]
     candidates_sql, params = _candidate_rows_sql(pooling_round)
     table = Allocation._meta.db_table
-    sql = f"""  # nosec B608 -- table names from the models, values are parameters
+    sql = f"""
         INSERT INTO {table} (
             order_line_id, share_id, requisition_line_id, trust_id, site_id,
             cost_centre_id, quantity, unit_price, standalone_unit_price,
@@ -376,7 +376,7 @@ def _record_pooled_events(
     order_line_table = OrderLine._meta.db_table
     order_ids = [order.pk for order in orders.values()]
     placeholders = ", ".join(["%s"] * len(order_ids))
-    sql = f"""  # nosec B608 -- table names from the models, values are parameters
+    sql = f"""
         INSERT INTO {event_table} (requisition_id, action, actor_id, at, note)
         SELECT DISTINCT rl.requisition_id, %s, %s, %s, %s
         FROM {allocation_table} a
