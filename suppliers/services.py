@@ -450,7 +450,7 @@ def _insert_rows(model, columns: tuple[str, ...], rows: Iterable[tuple]) -> None
         while batch := list(itertools.islice(rows, per_statement)):
             cursor.execute(
                 # Names come from the model, quoted; values are parameters.
-                f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608  # nosec B608 -- names from the model, quoted
+                f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608  # nosec B608
                 + ", ".join([placeholders] * len(batch)),
                 [value for row in batch for value in row],
             )
