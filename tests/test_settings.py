@@ -30,6 +30,8 @@ CONFIG_VARS = (
     "DJANGO_ALLOWED_HOSTS",
     "REDIS_CACHE_URL",
     "AWS_STORAGE_BUCKET_NAME",
+    # Set by the browser tests for Playwright's event loop; never in deployment.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
 
 
