@@ -89,12 +89,14 @@ restore: install
 
 # Run the integration and security suites SOAK_ROUNDS times in a row, stopping
 # at the first failure: flushes out races and leaks that show up only sometimes.
+# The fault tests provoke each fault FAULT_REPEAT times per round (full count).
 SOAK_ROUNDS ?= 10
+FAULT_REPEAT ?= 20
 soak: install services
 	@for round in $$(seq 1 $(SOAK_ROUNDS)); do \
 		echo "soak round $$round of $(SOAK_ROUNDS)"; \
 		DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
-			$(VENV)/bin/pytest tests/integration tests/security -q -p no:cacheprovider -x \
+			FAULT_REPEAT=$(FAULT_REPEAT) $(VENV)/bin/pytest tests/integration tests/security -q -p no:cacheprovider -x \
 			|| exit 1; \
 	done
 
