@@ -137,3 +137,232 @@ def wait_for(predicate, *, timeout: float, worker: WorkerProcess, what: str):
             return
         time.sleep(0.25)
     pytest.fail(f"Timed out waiting for {what}.\nWorker log:\n{worker.log()}")
+
+
+# --- Fault tests: repetitions, private servers, figures ------------------------
+
+# How many times each fault is provoked; ``make soak`` sets 20.
+FAULT_REPEAT = max(1, int(os.environ.get("FAULT_REPEAT", "1")))
+REDIS_SERVER = Path("/usr/bin/redis-server")
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+_FAULT_FIGURES: list[str] = []
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now (the kernel's choice)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fault_figure(line: str) -> None:
+    """Keep a measured figure; all are printed at the end of the run."""
+    _FAULT_FIGURES.append(line)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _FAULT_FIGURES:
+        terminalreporter.section("fault figures")
+        for line in _FAULT_FIGURES:
+            terminalreporter.write_line(line)
+
+
+def app_database_url() -> str:
+    """``DATABASE_URL`` pointed at pytest-django's test database."""
+    return _test_database_url()
+
+
+class PrivateRedis:
+    """A redis-server of this test alone, on its own port, with no persistence:
+    ``kill()`` loses every message it held, as a crashed broker does."""
+
+    def __init__(self, log_dir: Path):
+        self.port = free_port()
+        self.log_dir = log_dir
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url)
+
+    def start(self) -> None:
+        log = (self.log_dir / "redis.log").open("ab")
+        self.process = subprocess.Popen(  # noqa: S603 -- fixed command line
+            [
+                str(REDIS_SERVER),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if self.client().ping():
+                    return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        pytest.fail("The private redis-server did not start.")
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def worker_on(transactional_db, settings, tmp_path):
+    """Start Celery workers on a broker of the test's choosing (and extra
+    settings through the environment); all are stopped after the test."""
+    workers = []
+
+    def start(*, broker: str, **extra_env: str) -> WorkerProcess:
+        env = {
+            **os.environ,
+            "DATABASE_URL": _test_database_url(),
+            "CELERY_BROKER_URL": broker,
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+            "DJANGO_CONN_MAX_AGE": "0",
+            "PYTHONUNBUFFERED": "1",
+            **extra_env,
+        }
+        log_dir = tmp_path / f"workers-{len(workers)}"
+        log_dir.mkdir()
+        worker = WorkerProcess(env, log_dir)
+        workers.append(worker)
+        worker.start()
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+class PrivatePostgres:
+    """A PostgreSQL 15 cluster of this test alone: trust authentication, a
+    free port, its socket and data in a temporary directory owned by the
+    ``postgres`` user (initdb refuses to run as root)."""
+
+    def __init__(self):
+        import tempfile
+
+        self.root = Path(tempfile.mkdtemp(prefix="ap-faults-pg-"))
+        self.data = self.root / "data"
+        self.port = free_port()
+        self.started = False
+
+    def url(self, name: str = "postgres") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def _as_postgres(self, *args: str, timeout: float = 120) -> str:
+        result = subprocess.run(  # noqa: S603 -- fixed command line
+            ["/usr/sbin/runuser", "-u", "postgres", "--", *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if result.returncode != 0:
+            pytest.fail(f"{args[0]} failed:\n{result.stdout}\n{result.stderr}")
+        return result.stdout
+
+    def init(self) -> None:
+        import shutil
+
+        shutil.chown(self.root, user="postgres", group="postgres")
+        self.root.chmod(0o700)
+        self._as_postgres(
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--no-sync",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+        )
+        self.pg_ctl("start")
+        self.started = True
+
+    def pg_ctl(self, action: str, *extra: str) -> None:
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        )
+        self._as_postgres(
+            str(PG_BIN / "pg_ctl"),
+            action,
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            *extra,
+        )
+
+    def createdb(self, name: str) -> None:
+        self._as_postgres(
+            str(PG_BIN / "createdb"), "-h", str(self.root), "-p", str(self.port), name
+        )
+
+    def destroy(self) -> None:
+        import shutil
+
+        if self.started:
+            subprocess.run(  # noqa: S603 -- fixed command line
+                [
+                    "/usr/sbin/runuser",
+                    "-u",
+                    "postgres",
+                    "--",
+                    str(PG_BIN / "pg_ctl"),
+                    "stop",
+                    "-D",
+                    str(self.data),
+                    "-m",
+                    "immediate",
+                    "-w",
+                ],
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture
+def private_postgres():
+    cluster = PrivatePostgres()
+    try:
+        cluster.init()
+        yield cluster
+    finally:
+        cluster.destroy()  # always, even if initdb or the start failed

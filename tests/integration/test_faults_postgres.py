@@ -1,0 +1,194 @@
+"""PostgreSQL restarted under a running app server (settings: CONN_MAX_AGE,
+CONN_HEALTH_CHECKS).
+
+A private cluster (never the machine's shared server) is created, migrated
+and served by gunicorn with two workers and production settings. Each
+worker keeps its database connection between requests; ``pg_ctl restart -m
+fast`` cuts them all. Requests made while the server is down may fail; once
+it is back, every request must succeed: a stale connection is noticed and
+replaced before the request uses it.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.integration.conftest import FAULT_REPEAT, ROOT, fault_figure, free_port
+
+pytestmark = pytest.mark.integration
+
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+REQUESTS_AFTER_RESTART = 20
+
+MAKE_TOKEN = """
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from trusts.models import Membership
+user = get_user_model().objects.create_user("fault-buyer", password=None)
+Membership.objects.create(user=user, trust=None, is_buyer=True)
+print(Token.objects.create(user=user).key)
+"""
+
+
+def _manage(*args: str, env: dict) -> str:
+    result = subprocess.run(  # noqa: S603 -- fixed command line
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+class Server:
+    """gunicorn serving the app with two workers, in its own process group."""
+
+    def __init__(self, env: dict, log_path):
+        self.port = free_port()
+        self.log_path = log_path
+        self.process = subprocess.Popen(  # noqa: S603 -- fixed command line
+            [
+                str(GUNICORN),
+                "alliance_procurement.wsgi",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "2",
+                "--access-logfile",
+                "-",
+                "--control-socket",
+                str(log_path.with_name("gunicorn.ctl")),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log_path.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def get(self, path: str, token: str) -> int:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}",
+            headers={
+                "Authorization": f"Token {token}",
+                # As the TLS-terminating proxy in front of gunicorn sends it.
+                "X-Forwarded-Proto": "https",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+        except (urllib.error.URLError, ConnectionError):
+            return 0
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def app_on_private_postgres(private_postgres, tmp_path):
+    private_postgres.createdb("alliance")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("DJANGO_") and key != "CELERY_BROKER_URL"
+    }
+    env.update(
+        {
+            "DATABASE_URL": private_postgres.url("alliance"),
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECRET_KEY": "fault-tests-" + os.urandom(24).hex(),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "MEDIA_ROOT": str(tmp_path / "media"),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    _manage("migrate", "--noinput", "-v", "0", env=env)
+    token = _manage("shell", "-c", MAKE_TOKEN, env=env).split()[-1]
+    server = Server(env, tmp_path / "gunicorn.log")
+    yield server, token
+    server.stop()
+
+
+def _log(server: Server, private_postgres) -> str:
+    server_log = private_postgres.root / "server.log"
+    return (
+        server.log_path.read_text(errors="replace")
+        + "\n--- postgres ---\n"
+        + (server_log.read_text(errors="replace") if server_log.exists() else "")
+    )
+
+
+def test_app_answers_every_request_after_postgres_restarts(
+    app_on_private_postgres, private_postgres
+):
+    """Each fast restart of PostgreSQL kills every kept connection; every
+    request once the server is back returns 200, none 500."""
+    server, token = app_on_private_postgres
+    path = "/api/v1/orders/"
+    deadline = time.monotonic() + 120
+    while server.get(path, token) != 200:
+        assert time.monotonic() < deadline, _log(server, private_postgres)
+        assert server.process.poll() is None, _log(server, private_postgres)
+        time.sleep(0.2)
+    # Enough requests that both workers hold a connection kept for reuse.
+    assert [server.get(path, token) for _ in range(10)] == [200] * 10
+
+    for run in range(1, FAULT_REPEAT + 1):
+        # Odd runs send nothing while PostgreSQL restarts, so the first request
+        # after it meets each worker's dead connection; even runs keep asking
+        # throughout, as users would.
+        probing = run % 2 == 0
+        during: list[int] = []
+        stop = threading.Event()
+
+        def probe(during=during, stop=stop):
+            while not stop.is_set():
+                during.append(server.get(path, token))
+                time.sleep(0.05)
+
+        prober = threading.Thread(target=probe)
+        began = time.monotonic()
+        if probing:
+            prober.start()
+        try:
+            private_postgres.pg_ctl("restart", "-m", "fast")
+        finally:
+            stop.set()
+            if probing:
+                prober.join(60)
+        back = time.monotonic()
+        after = [server.get(path, token) for _ in range(REQUESTS_AFTER_RESTART)]
+        recovered = time.monotonic()
+        assert after == [200] * REQUESTS_AFTER_RESTART, _log(server, private_postgres)
+        failed_during = [status for status in during if status != 200]
+        traffic = (
+            f"while it restarted {len(during)} requests, {len(failed_during)} "
+            f"failed ({sorted(set(failed_during))})"
+            if probing
+            else "no request while it restarted"
+        )
+        fault_figure(
+            f"PostgreSQL fast restart, run {run}/{FAULT_REPEAT}: server back "
+            f"{back - began:.1f}s after the restart began; {len(after)} requests "
+            f"after it all 200 in {recovered - back:.2f}s; {traffic}"
+        )
