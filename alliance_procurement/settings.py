@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Where each request comes from, for the audit trail.
+    "trusts.middleware.RequestOriginMiddleware",
     "alliance_procurement.middleware.SessionSecurityMiddleware",
     "trusts.middleware.AuditDeniedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -45,6 +45,11 @@ from tablib import Dataset
 
 from alliance_procurement.money import to_pennies, to_unit_price
 
+# The attribute an export response carries for the audit trail: the action and
+# detail of its download, recorded by ``trusts.middleware`` (this package may
+# not import the apps).
+EXPORT_AUDIT_ATTR = "audit_download"
+
 # A spreadsheet reads a cell starting with one of these as a formula; tab and
 # carriage return can hide one after leading whitespace.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -164,7 +169,8 @@ class ExportMixin(BaseExportMixin):
     answers with a file named ``<export_name>-<date>.<format>`` holding every
     row the current filters select (all pages). Other formats are ignored and
     the page renders as usual. Columns with ``exclude_from_export=True`` (or
-    named in ``exclude_columns``) are left out.
+    named in ``exclude_columns``) are left out. The response carries what the
+    audit trail records of the download (``EXPORT_AUDIT_ATTR``).
     """
 
     export_class = SafeTableExport
@@ -172,6 +178,33 @@ class ExportMixin(BaseExportMixin):
 
     def get_export_filename(self, export_format):
         return f"{self.export_name}-{timezone.localdate():%Y-%m-%d}.{export_format}"
+
+    def create_export(self, export_format):
+        exporter = self.export_class(
+            export_format=export_format,
+            table=self.get_table(**self.get_table_kwargs()),
+            exclude_columns=self.exclude_columns,
+            dataset_kwargs=self.get_dataset_kwargs(),
+        )
+        filename = self.get_export_filename(export_format)
+        response = exporter.response(filename=filename)
+        # The app is the view's package: ``orders.requisitions_export.downloaded``.
+        app_label = type(self).__module__.split(".")[0]
+        setattr(
+            response,
+            EXPORT_AUDIT_ATTR,
+            {
+                "action": f"{app_label}.{self.export_name.replace('-', '_')}"
+                "_export.downloaded",
+                "detail": {
+                    "filename": filename,
+                    "format": export_format,
+                    "rows": exporter.dataset.height,
+                    "query": self.request.GET.urlencode()[:500],
+                },
+            },
+        )
+        return response
 
     def render_to_response(self, context, **kwargs):
         export_format = self.request.GET.get(self.export_trigger_param)

@@ -1,7 +1,9 @@
-"""Denied attempts are logged: every 403, and every 404 for a signed-in user."""
+"""The audit trail's view of requests: where each comes from, what it downloads,
+and every refusal (each 403, and each 404 for a signed-in user)."""
 
 import logging
 
+from alliance_procurement.tables import EXPORT_AUDIT_ATTR
 from trusts import services
 
 logger = logging.getLogger("alliance_procurement.security")
@@ -45,3 +47,30 @@ class AuditDeniedMiddleware:
             request=request,
         )
         return response
+
+
+class RequestOriginMiddleware:
+    """Give the audit trail the client's address and path (ASVS V16.2).
+
+    Services never see the request, so for the length of one request its
+    ``REMOTE_ADDR`` and path sit in a context variable that
+    ``services.audit_record`` reads; it is cleared however the request ends.
+    A response marked as a list export (``alliance_procurement.tables``) is
+    recorded here as a download. Place after ``AuthenticationMiddleware``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = services.request_origin_set(request)
+        try:
+            response = self.get_response(request)
+            export = getattr(response, EXPORT_AUDIT_ATTR, None)
+            if export is not None and 200 <= response.status_code < 300:
+                services.audit_record(
+                    actor=None, action=export["action"], detail=export["detail"]
+                )
+            return response
+        finally:
+            services.request_origin_reset(token)

@@ -1,6 +1,8 @@
 """Writes about trusts and people, and the security audit trail."""
 
+import contextvars
 import logging
+from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
@@ -26,6 +28,58 @@ def _client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def _clean_path(path: str) -> str:
+    # PostgreSQL text cannot hold NUL, which a hostile address may carry.
+    return path.replace("\x00", "")[:500]
+
+
+@dataclass(frozen=True)
+class RequestOrigin:
+    """Where the request being answered comes from: address, path and user.
+
+    Set by ``trusts.middleware.RequestOriginMiddleware`` for the length of
+    one request, so services record "from where" without seeing the request.
+    The request is kept, not its user, because an API view replaces
+    ``request.user`` with the token's user after the middleware has run.
+    """
+
+    ip_address: str | None
+    path: str
+    request: HttpRequest
+
+    @property
+    def user(self):
+        user = getattr(self.request, "user", None)
+        return user if user is not None and user.is_authenticated else None
+
+
+# Empty in Celery tasks and management commands: they have no origin.
+_request_origin: contextvars.ContextVar[RequestOrigin | None] = contextvars.ContextVar(
+    "audit_request_origin", default=None
+)
+
+
+def request_origin_set(request: HttpRequest) -> contextvars.Token:
+    """Remember the request's address and path; return the token to reset."""
+    return _request_origin.set(
+        RequestOrigin(
+            ip_address=_client_ip(request),
+            path=_clean_path(request.path),
+            request=request,
+        )
+    )
+
+
+def request_origin_reset(token: contextvars.Token) -> None:
+    """Forget the origin set by ``request_origin_set``."""
+    _request_origin.reset(token)
+
+
+def request_origin_get() -> RequestOrigin | None:
+    """The origin of the request being answered, or ``None`` outside one."""
+    return _request_origin.get()
+
+
 def audit_record(
     *,
     actor,
@@ -33,6 +87,7 @@ def audit_record(
     obj: models.Model | None = None,
     detail: dict | None = None,
     request: HttpRequest | None = None,
+    object_ref: tuple[str, str] | None = None,
 ) -> AuditEvent:
     """Append one event to the audit trail and to the ``audit`` log.
 
@@ -51,26 +106,57 @@ def audit_record(
       ``suppliers.price_list.imported``, ``reports.savings_csv.downloaded``.
 
     ``obj`` gives the object type (``app_label.model``) and its primary key;
+    ``object_ref`` gives them as text instead, for an object already deleted;
     ``detail`` is JSON (Decimals and dates are written as strings): put the
     reference people use there (``{"number": "AP-2026-000001"}``), never a
     password, token or one-time code. ``request`` adds the client's IP address
-    and the path. The event joins the caller's transaction: a change rolled
-    back leaves no event. Rows cannot be changed or deleted afterwards: the
-    database refuses (migration ``trusts.0003``).
+    and the path; without it they come from the request being answered
+    (``trusts.middleware.RequestOriginMiddleware``), and stay empty in
+    Celery tasks and management commands. Likewise an ``actor`` of ``None``
+    inside a request is that request's signed-in user, if any: a service
+    whose caller does not name the actor still records who acted. The event
+    joins the caller's transaction: a change rolled back leaves no event.
+    Rows cannot be changed or deleted afterwards: the database refuses
+    (migration ``trusts.0003``).
+
+    Recorded by the services (see ``docs/security.md``, "Writing to the
+    audit trail", for the full list): requisitions
+    (``orders.requisition.created``, ``.updated``, ``.submitted``,
+    ``.approved``, ``.rejected``, ``.cancelled``), orders
+    (``orders.order.issued``, ``.cancelled``, ``orders.allocation.received``),
+    order documents (``orders.order_document.requested``, ``.built``,
+    ``.failed``, ``.downloaded``), imports (``suppliers.price_list.imported``
+    and ``.rejected``, ``catalogue.catalogue_file.imported`` and
+    ``.rejected``, ``suppliers.import_batch.uploaded``), suppliers, contracts,
+    fuel prices and items created through the API, savings files
+    (``reports.savings_document.requested``, ``.downloaded``), list exports
+    (``<app>.<list>_export.downloaded``) and every admin change
+    (``admin.<model>.added``, ``.changed``, ``.deleted``).
     """
+    origin = _request_origin.get() if request is None else None
+    if actor is None and origin is not None:
+        actor = origin.user
     user = actor if actor is not None and actor.is_authenticated else None
+    if obj is not None:
+        object_type = obj._meta.label_lower
+        object_id = str(obj.pk) if obj.pk is not None else ""
+    else:
+        object_type, object_id = object_ref or ("", "")
     membership = selectors.membership_get(user) if user is not None else None
     event = AuditEvent.objects.create(
         actor=user,
         actor_username=user.get_username() if user is not None else "",
         organisation_code=membership.organisation_code if membership else "",
         action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_type=object_type[:100],
+        object_id=object_id[:100],
         detail=detail or {},
-        ip_address=_client_ip(request),
-        # PostgreSQL text cannot hold NUL, which a hostile address may carry.
-        path=request.path.replace("\x00", "")[:500] if request is not None else "",
+        ip_address=(_client_ip(request) if origin is None else origin.ip_address),
+        path=(
+            _clean_path(request.path)
+            if request is not None
+            else (origin.path if origin is not None else "")
+        ),
     )
     audit_logger.info(
         "audit action=%s actor=%s organisation=%s object=%s:%s ip=%s path=%s",
