@@ -1,5 +1,6 @@
 """Writes to the catalogue: the CSV catalogue import (DESIGN §2, §8)."""
 
+import os
 import re
 from collections.abc import Iterator
 from decimal import Decimal
@@ -18,6 +19,7 @@ from alliance_procurement.csv_import import (
 )
 from alliance_procurement.validators import is_valid_gs1
 from catalogue.models import Category, Item
+from trusts import services as trust_services
 
 CATALOGUE_COLUMNS = (
     "sku",
@@ -319,7 +321,14 @@ def _new_item(row: _CatalogueRow, category: Category | None) -> Item:
     )
 
 
-def catalogue_import(*, file: BinaryIO, dry_run: bool = False) -> ImportSummary:
+def import_file_name(file: BinaryIO) -> str:
+    """The name of an import file as people know it, without its folder."""
+    return os.path.basename(str(getattr(file, "name", "") or ""))[-255:]
+
+
+def catalogue_import(
+    *, file: BinaryIO, dry_run: bool = False, actor=None
+) -> ImportSummary:
     """Create and update catalogue items from a CSV file, all or nothing.
 
     Columns (header row required, in any order, names in any case): ``sku,
@@ -336,25 +345,49 @@ def catalogue_import(*, file: BinaryIO, dry_run: bool = False) -> ImportSummary:
     (the header is row 1) and column, and when there is any, nothing is saved
     (DESIGN §8): raises ``ImportRejected``. With ``dry_run`` nothing is
     written and the summary says what would happen.
+
+    Audited (not a dry run): ``catalogue.catalogue_file.imported`` with the
+    file name and counts, in the import's transaction; or
+    ``catalogue.catalogue_file.rejected`` with the error count, committed on
+    its own since the import itself is rolled back. ``actor`` is ``None``
+    for a management command.
     """
+    filename = import_file_name(file)
     try:
-        with transaction.atomic(durable=True):
-            return catalogue_import_atomic(file=file, dry_run=dry_run)
-    except IntegrityError as exc:
-        # Only a concurrent import creating the same SKU gets here.
-        raise ImportRejected(
-            [
-                RowError(
-                    None,
-                    "",
-                    _(
-                        "The catalogue changed while importing; nothing was "
-                        "imported. Try again."
-                    ),
-                    "conflict",
+        try:
+            with transaction.atomic(durable=True):
+                summary = catalogue_import_atomic(file=file, dry_run=dry_run)
+                if not dry_run:
+                    trust_services.audit_record(
+                        actor=actor,
+                        action="catalogue.catalogue_file.imported",
+                        detail={"filename": filename, **summary.counts()},
+                    )
+                return summary
+        except IntegrityError as exc:
+            # Only a concurrent import creating the same SKU gets here.
+            raise ImportRejected(
+                [
+                    RowError(
+                        None,
+                        "",
+                        _(
+                            "The catalogue changed while importing; nothing was "
+                            "imported. Try again."
+                        ),
+                        "conflict",
+                    )
+                ]
+            ) from exc
+    except ImportRejected as exc:
+        if not dry_run:
+            with transaction.atomic(durable=True):
+                trust_services.audit_record(
+                    actor=actor,
+                    action="catalogue.catalogue_file.rejected",
+                    detail={"filename": filename, "error_count": len(exc.row_errors)},
                 )
-            ]
-        ) from exc
+        raise
 
 
 # --- One item at a time (the integration API, DESIGN §10) ----------------------
@@ -386,6 +419,7 @@ def item_create(
     nhs_code: str = "",
     gtin: str = "",
     description: str = "",
+    actor=None,
 ) -> Item:
     """Add one item to the catalogue; ``category`` is a name, created if new.
 
@@ -429,4 +463,10 @@ def item_create(
                 )
             }
         ) from exc
+    trust_services.audit_record(
+        actor=actor,
+        action="catalogue.item.created",
+        obj=item,
+        detail={"sku": item.sku, "category": item.category.name},
+    )
     return item

@@ -20,6 +20,7 @@ from orders.services import documents as order_document_services
 from reports import documents, selectors
 from reports.models import SavingsDocument
 from reports.tasks import build_savings_document_task
+from trusts import services as trust_services
 from trusts.models import Trust
 
 MAX_REASON_LENGTH = 2000
@@ -27,13 +28,18 @@ MAX_REASON_LENGTH = 2000
 
 @transaction.atomic(durable=True)
 def savings_documents_request(
-    *, month: datetime.date, trusts: list[Trust | None] | None = None
+    *,
+    month: datetime.date,
+    trusts: list[Trust | None] | None = None,
+    actor=None,
 ) -> list[SavingsDocument]:
     """Ask for a month's savings files, in every format, and queue their builds.
 
     ``trusts`` lists the scopes (``None`` is the alliance-wide summary);
     omitted, the alliance and every active trust. Each document is created
     if missing and set back to pending; builds are queued on commit.
+    Audited as ``reports.savings_document.requested`` by ``actor`` (``None``
+    for the monthly schedule) with the month and the file names.
     """
     month = selectors.month_start(month)
     if trusts is None:
@@ -57,6 +63,18 @@ def savings_documents_request(
             )
             build_savings_document_task.delay_on_commit(document.pk)
             requested.append(document)
+    trust_services.audit_record(
+        actor=actor,
+        action="reports.savings_document.requested",
+        detail={
+            "month": f"{month:%Y-%m}",
+            "files": [
+                _filename(month, trust, file_format)
+                for trust in trusts
+                for file_format in SavingsDocument.Format.values
+            ],
+        },
+    )
     return requested
 
 
@@ -81,8 +99,31 @@ def _fingerprint(summary: selectors.SavingsSummary, file_format: str) -> str:
 
 def savings_document_filename(document: SavingsDocument) -> str:
     """``savings-2026-03-WMAS.pdf`` or ``savings-2026-03-alliance.csv``."""
-    scope = document.trust.code if document.trust_id else selectors.ALLIANCE
-    return f"savings-{document.month:%Y-%m}-{scope}.{document.format}"
+    return _filename(
+        document.month, document.trust if document.trust_id else None, document.format
+    )
+
+
+def _filename(month: datetime.date, trust: Trust | None, file_format: str) -> str:
+    scope = trust.code if trust is not None else selectors.ALLIANCE
+    return f"savings-{month:%Y-%m}-{scope}.{file_format}"
+
+
+@transaction.atomic(durable=True)
+def savings_document_downloaded(*, actor, document: SavingsDocument) -> None:
+    """Record that ``actor`` downloaded a ready savings file (ASVS V16).
+
+    Audited as ``reports.savings_document.downloaded`` with the file name.
+    """
+    trust_services.audit_record(
+        actor=actor,
+        action="reports.savings_document.downloaded",
+        obj=document,
+        detail={
+            "filename": savings_document_filename(document),
+            "format": document.format,
+        },
+    )
 
 
 def savings_document_build(*, document_id: int) -> SavingsDocument:
@@ -136,6 +177,13 @@ def _savings_document_mark_ready(
     )
     if previous and previous != stored_name:
         transaction.on_commit(lambda: storage.delete(previous))
+    # The worker's step: the system acts, so there is no actor or origin.
+    trust_services.audit_record(
+        actor=None,
+        action="reports.savings_document.built",
+        obj=document,
+        detail={"filename": savings_document_filename(document)},
+    )
     return document
 
 
@@ -153,6 +201,15 @@ def savings_document_fail(*, document_id: int, reason: str) -> SavingsDocument |
     document.status = SavingsDocument.Status.FAILED
     document.failure_reason = reason[:MAX_REASON_LENGTH]
     document.save(update_fields=["status", "failure_reason"])
+    trust_services.audit_record(
+        actor=None,
+        action="reports.savings_document.failed",
+        obj=document,
+        detail={
+            "filename": savings_document_filename(document),
+            "reason": document.failure_reason[:500],
+        },
+    )
     return document
 
 

@@ -96,7 +96,7 @@ def savings_detail(request, month):
 def savings_build(request, month):
     """Build (or rebuild) a month's files for every scope the user sees."""
     scopes = selectors.savings_scopes_visible_to(request.user)
-    services.savings_documents_request(month=month, trusts=scopes)
+    services.savings_documents_request(month=month, trusts=scopes, actor=request.user)
     messages.success(request, f"The savings files for {month:%B %Y} are being built.")
     return redirect("reports:savings-list")
 
@@ -115,6 +115,9 @@ def savings_download(request, month, scope: str, file_format: str):
         document,
         filename=services.savings_document_filename(document),
         content_type=documents.CONTENT_TYPES[file_format],
+        on_download=lambda: services.savings_document_downloaded(
+            actor=request.user, document=document
+        ),
     )
 
 

@@ -36,6 +36,7 @@ from suppliers.models import (
     PriceTier,
     Supplier,
 )
+from trusts import services as trust_services
 from trusts.models import Trust
 
 PRICE_LIST_COLUMNS = (
@@ -544,6 +545,14 @@ def price_list_import_atomic(
     Runs inside the caller's transaction; ``price_list_import`` is the entry
     point and documents the file. Raises ``ImportRejected``.
     """
+    return _price_list_import(
+        contract_reference=contract_reference, file=file, dry_run=dry_run
+    )[1]
+
+
+def _price_list_import(
+    *, contract_reference: str, file: BinaryIO, dry_run: bool
+) -> tuple[Contract, ImportSummary]:
     queryset = (
         Contract.objects.all() if dry_run else Contract.objects.select_for_update()
     )
@@ -574,11 +583,11 @@ def price_list_import_atomic(
     if not dry_run:
         with transaction.atomic():
             _apply(contract, groups, decided, existing)
-    return summary
+    return contract, summary
 
 
 def price_list_import(
-    *, contract_reference: str, file: BinaryIO, dry_run: bool = False
+    *, contract_reference: str, file: BinaryIO, dry_run: bool = False, actor=None
 ) -> ImportSummary:
     """Replace a contract's items and price tiers from a CSV price list.
 
@@ -602,14 +611,47 @@ def price_list_import(
     Every bad row is reported with its row (the header is row 1) and column;
     if there is any, nothing is saved: raises ``ImportRejected``. With
     ``dry_run`` nothing is written and the summary says what would happen.
+
+    Audited (not a dry run): ``suppliers.price_list.imported`` with the
+    contract, file name and counts, in the import's transaction; or
+    ``suppliers.price_list.rejected`` with the error count, committed on its
+    own since the import itself is rolled back. ``actor`` is ``None`` for a
+    management command.
     """
+    filename = catalogue_services.import_file_name(file)
     try:
-        with transaction.atomic(durable=True):
-            return price_list_import_atomic(
-                contract_reference=contract_reference, file=file, dry_run=dry_run
-            )
-    except IntegrityError as exc:
-        raise ImportRejected([_conflict_error()]) from exc
+        try:
+            with transaction.atomic(durable=True):
+                contract, summary = _price_list_import(
+                    contract_reference=contract_reference, file=file, dry_run=dry_run
+                )
+                if not dry_run:
+                    trust_services.audit_record(
+                        actor=actor,
+                        action="suppliers.price_list.imported",
+                        obj=contract,
+                        detail={
+                            "contract": contract.reference,
+                            "filename": filename,
+                            **summary.counts(),
+                        },
+                    )
+                return summary
+        except IntegrityError as exc:
+            raise ImportRejected([_conflict_error()]) from exc
+    except ImportRejected as exc:
+        if not dry_run:
+            with transaction.atomic(durable=True):
+                trust_services.audit_record(
+                    actor=actor,
+                    action="suppliers.price_list.rejected",
+                    detail={
+                        "contract": contract_reference[:60],
+                        "filename": filename,
+                        "error_count": len(exc.row_errors),
+                    },
+                )
+        raise
 
 
 def _conflict_error() -> RowError:
@@ -659,6 +701,31 @@ def _record_errors(batch: ImportBatch, errors: list[RowError]) -> None:
     batch.errors = [error.as_dict() for error in errors[:STORED_ERRORS]]
 
 
+def _audit_batch(batch: ImportBatch, *, actor, verb: str) -> None:
+    """Record an import batch's step: its file, contract and counts."""
+    if verb == "uploaded":
+        action = "suppliers.import_batch.uploaded"
+    elif batch.kind == ImportBatch.Kind.CATALOGUE:
+        action = f"catalogue.catalogue_file.{verb}"
+    else:
+        action = f"suppliers.price_list.{verb}"
+    detail = {"filename": batch.original_name, "kind": batch.kind}
+    if batch.contract_id:
+        detail["contract"] = batch.contract.reference
+    if batch.status == ImportBatch.Status.FAILED:
+        detail["error_count"] = batch.error_count
+    else:
+        detail |= {
+            "rows": batch.row_count,
+            "created": batch.created_count,
+            "updated": batch.updated_count,
+            "unchanged": batch.unchanged_count,
+            "removed": batch.removed_count,
+            "tiers": batch.tier_count,
+        }
+    trust_services.audit_record(actor=actor, action=action, obj=batch, detail=detail)
+
+
 def import_batch_upload(
     *,
     kind: str,
@@ -671,7 +738,8 @@ def import_batch_upload(
     The file goes to default storage under ``imports/``; it is then read in
     a dry run, and the batch is ``previewed`` with the counts and first rows,
     or ``failed`` with every error (the first ``STORED_ERRORS`` kept). A
-    price list needs a contract, a catalogue none.
+    price list needs a contract, a catalogue none. Audited as
+    ``suppliers.import_batch.uploaded`` by ``created_by``.
     """
     if (kind == ImportBatch.Kind.PRICE_LIST) != (contract is not None):
         raise ValidationError(
@@ -695,17 +763,20 @@ def import_batch_upload(
     with transaction.atomic(durable=True):
         batch.full_clean(exclude=["file", "created_by", "contract"])
         batch.save()
+        _audit_batch(batch, actor=created_by, verb="uploaded")
     return batch
 
 
-def import_batch_confirm(*, batch_id: int) -> ImportBatch:
+def import_batch_confirm(*, batch_id: int, actor=None) -> ImportBatch:
     """Apply a previewed import: the file is validated again, all or nothing.
 
     Two confirmations at once apply it once: the batch is locked and must
     still be ``previewed``. If the data changed since the preview and a row
     is now bad, nothing is imported and the batch is ``failed`` with the
     errors. Raises ``ValidationError`` when the batch is not awaiting
-    confirmation.
+    confirmation. Audited as ``suppliers.price_list.imported`` or
+    ``catalogue.catalogue_file.imported`` (``.rejected`` with the error
+    count when it fails), with the batch as the object.
     """
     try:
         with transaction.atomic(durable=True):
@@ -719,6 +790,7 @@ def import_batch_confirm(*, batch_id: int) -> ImportBatch:
             batch.status = ImportBatch.Status.APPLIED
             batch.applied_at = timezone.now()
             batch.save()
+            _audit_batch(batch, actor=actor, verb="imported")
             return batch
     except ImportRejected as exc:
         errors = exc.row_errors
@@ -729,6 +801,7 @@ def import_batch_confirm(*, batch_id: int) -> ImportBatch:
         if batch.status == ImportBatch.Status.PREVIEWED:
             _record_errors(batch, errors)
             batch.save(update_fields=["status", "error_count", "errors"])
+            _audit_batch(batch, actor=actor, verb="rejected")
     return batch
 
 
@@ -737,7 +810,12 @@ def import_batch_confirm(*, batch_id: int) -> ImportBatch:
 
 @transaction.atomic(durable=True)
 def supplier_create(
-    *, name: str, email: str, address: str = "", vat_number: str = ""
+    *,
+    name: str,
+    email: str,
+    address: str = "",
+    vat_number: str = "",
+    actor=None,
 ) -> Supplier:
     """Add a supplier; the name must be new. Raises ``ValidationError`` by field."""
     supplier = Supplier(name=name, email=email, address=address, vat_number=vat_number)
@@ -749,6 +827,12 @@ def supplier_create(
         raise ValidationError(
             {"name": ValidationError(_("This supplier already exists."), code="unique")}
         ) from exc
+    trust_services.audit_record(
+        actor=actor,
+        action="suppliers.supplier.created",
+        obj=supplier,
+        detail={"name": supplier.name},
+    )
     return supplier
 
 
@@ -858,6 +942,7 @@ def contract_create(
     value_ceiling: Decimal,
     items: Sequence[ContractItemInput] = (),
     status: str = Contract.Status.ACTIVE,
+    actor=None,
 ) -> Contract:
     """Create a contract with its items and price tiers, all or nothing.
 
@@ -954,12 +1039,28 @@ def contract_create(
             )
             for quantity, price in entry.tiers
         )
+    trust_services.audit_record(
+        actor=actor,
+        action="suppliers.contract.created",
+        obj=contract,
+        detail={
+            "reference": contract.reference,
+            "supplier": supplier.name,
+            "trusts": sorted(trust.code for trust in trusts),
+            "items": len(items),
+            "value_ceiling": contract.value_ceiling,
+        },
+    )
     return contract
 
 
 @transaction.atomic(durable=True)
 def fuel_index_price_add(
-    *, index_name: str, effective_date: datetime.date, price_per_litre: Decimal
+    *,
+    index_name: str,
+    effective_date: datetime.date,
+    price_per_litre: Decimal,
+    actor=None,
 ) -> tuple[FuelIndexPrice, bool]:
     """Record the index's price per litre from a date; create the index if new.
 
@@ -976,7 +1077,7 @@ def fuel_index_price_add(
                 )
             }
         )
-    index, _created = FuelPriceIndex.objects.get_or_create(name=index_name)
+    index, index_created = FuelPriceIndex.objects.get_or_create(name=index_name)
     price, created = FuelIndexPrice.objects.get_or_create(
         index=index,
         effective_date=effective_date,
@@ -994,5 +1095,17 @@ def fuel_index_price_add(
                 "date": effective_date.isoformat(),
             },
             code="already_priced",
+        )
+    if created:
+        trust_services.audit_record(
+            actor=actor,
+            action="suppliers.fuel_index_price.created",
+            obj=price,
+            detail={
+                "index": index.name,
+                "index_created": index_created,
+                "effective_date": effective_date,
+                "price_per_litre": price.price_per_litre,
+            },
         )
     return price, created

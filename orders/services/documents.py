@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from orders import documents as pdf
 from orders.models import JointPurchaseOrder, OrderDocument, OrderShare
 from orders.tasks import render_order_document_task
+from trusts import services as trust_services
 
 logger = logging.getLogger(__name__)
 
@@ -28,21 +29,38 @@ MAX_REASON_LENGTH = 2000
 
 
 @transaction.atomic(durable=True)
-def order_documents_rebuild(*, order_id: int) -> list[OrderDocument]:
-    """Build an order's documents again (a buyer's Rebuild): a new request."""
-    return order_documents_request(order_id=order_id)
+def order_documents_rebuild(*, order_id: int, actor=None) -> list[OrderDocument]:
+    """Build an order's documents again (a buyer's Rebuild): a new request.
+
+    Audited as ``orders.order_document.rebuild_requested`` with the order
+    number and the file names.
+    """
+    return _order_documents_request(
+        order_id=order_id,
+        actor=actor,
+        action="orders.order_document.rebuild_requested",
+    )
 
 
 @transaction.atomic
-def order_documents_request(*, order_id: int) -> list[OrderDocument]:
+def order_documents_request(*, order_id: int, actor=None) -> list[OrderDocument]:
     """Ask for an order's documents: the consolidated one and one per share.
 
     Creates missing documents, sets every one back to pending (a rebuild is
     another request) and queues each build once the transaction commits.
     Runs inside the caller's transaction (``joint_order_issue`` calls it),
     so nothing is queued if the issue rolls back. A draft or cancelled order
-    has no documents: ``ValidationError`` ``not_issued``.
+    has no documents: ``ValidationError`` ``not_issued``. Audited as
+    ``orders.order_document.requested`` by ``actor``.
     """
+    return _order_documents_request(
+        order_id=order_id, actor=actor, action="orders.order_document.requested"
+    )
+
+
+def _order_documents_request(
+    *, order_id: int, actor, action: str
+) -> list[OrderDocument]:
     order = JointPurchaseOrder.objects.select_for_update().get(pk=order_id)
     if order.status in {
         JointPurchaseOrder.Status.DRAFT,
@@ -52,14 +70,14 @@ def order_documents_request(*, order_id: int) -> list[OrderDocument]:
             _("Documents are built only for issued orders."), code="not_issued"
         )
     now = timezone.now()
-    wanted = [(OrderDocument.Kind.CONSOLIDATED, None)] + [
-        (OrderDocument.Kind.SHARE, trust_id)
-        for trust_id in OrderShare.objects.filter(order=order)
+    wanted = [(OrderDocument.Kind.CONSOLIDATED, None, order.number)] + [
+        (OrderDocument.Kind.SHARE, trust_id, f"{order.number}-{trust_code}")
+        for trust_id, trust_code in OrderShare.objects.filter(order=order)
         .order_by("trust__code")
-        .values_list("trust_id", flat=True)
+        .values_list("trust_id", "trust__code")
     ]
     documents = []
-    for kind, trust_id in wanted:
+    for kind, trust_id, _filename in wanted:
         document, _created = OrderDocument.objects.get_or_create(
             order=order, kind=kind, trust_id=trust_id, defaults={"requested_at": now}
         )
@@ -72,6 +90,15 @@ def order_documents_request(*, order_id: int) -> list[OrderDocument]:
         )
         render_order_document_task.delay_on_commit(document.pk)
         documents.append(document)
+    trust_services.audit_record(
+        actor=actor,
+        action=action,
+        obj=order,
+        detail={
+            "number": order.number,
+            "files": [f"{filename}.pdf" for _kind, _trust, filename in wanted],
+        },
+    )
     return documents
 
 
@@ -134,6 +161,13 @@ def _order_document_mark_ready(
     )
     if previous and previous != stored_name:
         transaction.on_commit(lambda: storage.delete(previous))
+    # The worker's step: the system acts, so there is no actor or origin.
+    trust_services.audit_record(
+        actor=None,
+        action="orders.order_document.built",
+        obj=document,
+        detail={"filename": f"{document_filename(document)}.pdf"},
+    )
     return document
 
 
@@ -155,6 +189,15 @@ def order_document_fail(*, document_id: int, reason: str) -> OrderDocument | Non
     document.status = OrderDocument.Status.FAILED
     document.failure_reason = reason[:MAX_REASON_LENGTH]
     document.save(update_fields=["status", "failure_reason"])
+    trust_services.audit_record(
+        actor=None,
+        action="orders.order_document.failed",
+        obj=document,
+        detail={
+            "filename": f"{document_filename(document)}.pdf",
+            "reason": document.failure_reason[:500],
+        },
+    )
     return document
 
 
@@ -191,6 +234,23 @@ def order_documents_requeue_stale(*, now: datetime.datetime | None = None) -> in
             render_order_document_task.delay(document_id)
             queued += 1
     return queued
+
+
+@transaction.atomic(durable=True)
+def order_document_downloaded(*, actor, document: OrderDocument) -> None:
+    """Record that ``actor`` downloaded a ready order document (ASVS V16).
+
+    Audited as ``orders.order_document.downloaded`` with the file name.
+    """
+    trust_services.audit_record(
+        actor=actor,
+        action="orders.order_document.downloaded",
+        obj=document,
+        detail={
+            "filename": f"{document_filename(document)}.pdf",
+            "kind": document.kind,
+        },
+    )
 
 
 def document_filename(document: OrderDocument) -> str:

@@ -23,6 +23,7 @@ from orders.models import (
 )
 from orders.services import documents
 from trusts import selectors as trust_selectors
+from trusts import services as trust_services
 
 LIVE_ORDER_STATUSES = (
     JointPurchaseOrder.Status.ISSUED,
@@ -80,8 +81,14 @@ def joint_order_issue(*, order_id: int, buyer: AbstractBaseUser) -> JointPurchas
     order.save(update_fields=["status", "issued_at", "issued_by"])
     # The consolidated PDF and each trust's share are built by a worker,
     # queued when this transaction commits (DESIGN §6).
-    documents.order_documents_request(order_id=order.pk)
+    documents.order_documents_request(order_id=order.pk, actor=buyer)
     _mark_ordered(order, buyer)
+    trust_services.audit_record(
+        actor=buyer,
+        action="orders.order.issued",
+        obj=order,
+        detail={"number": order.number},
+    )
     return order
 
 
@@ -154,6 +161,15 @@ def joint_order_cancel(*, order_id: int, buyer: AbstractBaseUser) -> JointPurcha
         buyer,
         _("Order %(number)s cancelled") % {"number": order.number},
     )
+    trust_services.audit_record(
+        actor=buyer,
+        action="orders.order.cancelled",
+        obj=order,
+        detail={
+            "number": order.number,
+            "requisitions": sorted(r.number for r in requisitions),
+        },
+    )
     return order
 
 
@@ -221,6 +237,17 @@ def allocation_receive(
     )
     order.save(update_fields=["status"])
     _mark_received(allocation, user)
+    trust_services.audit_record(
+        actor=user,
+        action="orders.allocation.received",
+        obj=allocation,
+        detail={
+            "order_reference": f"{order.number}/{trust.code}",
+            "quantity": quantity,
+            "receipt_id": receipt.pk,
+            "order_status": order.status,
+        },
+    )
     return receipt
 
 

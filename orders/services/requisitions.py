@@ -34,6 +34,7 @@ from orders.models import (
 from suppliers import selectors as supplier_selectors
 from suppliers.models import MAX_LINE_QUANTITY
 from trusts import selectors as trust_selectors
+from trusts import services as trust_services
 from trusts.models import Role, Trust
 
 #: States a requisition may be cancelled from (DESIGN §4).
@@ -76,9 +77,32 @@ def _lock(requisition_id: int, trust: Trust) -> Requisition:
     )
 
 
+#: The audit trail's verb for each requisition event recorded here.
+_AUDIT_VERBS = {
+    RequisitionEvent.Action.CREATED: "created",
+    RequisitionEvent.Action.EDITED: "updated",
+    RequisitionEvent.Action.SUBMITTED: "submitted",
+    RequisitionEvent.Action.APPROVED: "approved",
+    RequisitionEvent.Action.REJECTED: "rejected",
+    RequisitionEvent.Action.CANCELLED: "cancelled",
+}
+
+
 def _record(
     requisition: Requisition, action: str, actor: AbstractBaseUser | None, note=""
 ) -> RequisitionEvent:
+    """Append the requisition's own event and the audit trail's (ASVS V16)."""
+    detail = {"number": requisition.number, "status": requisition.status}
+    if action == RequisitionEvent.Action.SUBMITTED:
+        detail["estimated_total"] = requisition.estimated_total
+    if note:
+        detail["reason"] = note
+    trust_services.audit_record(
+        actor=actor,
+        action=f"orders.requisition.{_AUDIT_VERBS[action]}",
+        obj=requisition,
+        detail=detail,
+    )
     return RequisitionEvent.objects.create(
         requisition=requisition, action=action, actor=actor, note=note
     )

@@ -4,6 +4,8 @@ No request renders a PDF: a download answers with the stored file when it is
 ready, and with a page saying so (202) while it is being built.
 """
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -21,11 +23,20 @@ PENDING_STATUS = 202
 FAILED_STATUS = 409
 
 
-def document_file_response(request, document, *, filename: str, content_type: str):
+def document_file_response(
+    request,
+    document,
+    *,
+    filename: str,
+    content_type: str,
+    on_download: Callable[[], object] | None = None,
+):
     """Answer with a generated file, or a page saying why it is not there.
 
     Pending: 202 with a page that says the file is being built. Failed: 409
-    with the reason. Ready: the file as an attachment named ``filename``.
+    with the reason. Ready: ``on_download`` is called (it records the
+    download in the audit trail), then the file as an attachment named
+    ``filename``.
     """
     if not document.is_ready or not document.file:
         status = FAILED_STATUS if document.status == "failed" else PENDING_STATUS
@@ -35,8 +46,11 @@ def document_file_response(request, document, *, filename: str, content_type: st
             {"document": document, "filename": filename},
             status=status,
         )
+    file = document.file.open("rb")
+    if on_download is not None:
+        on_download()
     response = FileResponse(
-        document.file.open("rb"),
+        file,
         as_attachment=True,
         filename=filename,
         content_type=content_type,
@@ -73,7 +87,7 @@ def order_documents_rebuild(request, number: str):
     """Build the order's documents again (buyers)."""
     order = selectors.order_for_documents_get(request.user, number=number)
     try:
-        services.order_documents_rebuild(order_id=order.pk)
+        services.order_documents_rebuild(order_id=order.pk, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     if request.htmx:
@@ -94,6 +108,9 @@ def order_pdf(request, number: str):
         document,
         filename=f"{services.document_filename(document)}.pdf",
         content_type="application/pdf",
+        on_download=lambda: services.order_document_downloaded(
+            actor=request.user, document=document
+        ),
     )
 
 
@@ -109,4 +126,7 @@ def order_share_pdf(request, number: str, trust_code: str):
         document,
         filename=f"{services.document_filename(document)}.pdf",
         content_type="application/pdf",
+        on_download=lambda: services.order_document_downloaded(
+            actor=request.user, document=document
+        ),
     )
