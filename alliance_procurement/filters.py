@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import CharFilter, FilterSet
 
 from alliance_procurement.forms import NHSFormMixin
+from alliance_procurement.widgets import OptionsSelect
 
 SEARCH_MAX_LENGTH = 100
 
@@ -29,8 +30,24 @@ class NHSFilterForm(NHSFormMixin, forms.Form):
     """The form behind every ``NHSFilterSet``."""
 
 
+def _quick_selects(form: forms.Form) -> None:
+    """Render the form's plain selects with ``OptionsSelect`` (same HTML, faster)."""
+    for field in form.fields.values():
+        widget = field.widget
+        if type(widget) is forms.Select:
+            quick = OptionsSelect(attrs=widget.attrs, choices=widget.choices)
+            quick.is_required = widget.is_required
+            field.widget = quick
+
+
 class NHSFilterSet(FilterSet):
     """A filter set whose form is styled and accessible the NHS.UK way."""
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            _quick_selects(super().form)
+        return self._form
 
     def get_form_class(self):
         form_class = super().get_form_class()

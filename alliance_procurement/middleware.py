@@ -5,13 +5,20 @@ import time
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
 
-from alliance_procurement.security import SESSION_END_REASON_ATTR, SESSION_LOGIN_AT_KEY
+from alliance_procurement.security import (
+    SESSION_END_REASON_ATTR,
+    SESSION_LOGIN_AT_KEY,
+    SESSION_REFRESHED_AT_KEY,
+)
 
 
 class SessionSecurityMiddleware:
     """End sessions that outlived their limit or whose user was deactivated.
 
-    - Idle timeout: ``SESSION_COOKIE_AGE`` with ``SESSION_SAVE_EVERY_REQUEST``.
+    - Idle timeout: ``SESSION_COOKIE_AGE`` after the last renewal; a request
+      renews the session (saves it with a new expiry) when the last renewal
+      is ``SESSION_REFRESH_SECONDS`` old or more, so the timeout is exact to
+      within that margin and most pages write nothing.
     - Absolute lifetime: ``SESSION_MAX_SECONDS`` after sign-in, however
       active; the sign-in time is stamped by ``trusts.receivers`` (and here for
       a session that has none).
@@ -46,3 +53,12 @@ class SessionSecurityMiddleware:
         elif now - int(login_at) >= settings.SESSION_MAX_SECONDS:
             setattr(request, SESSION_END_REASON_ATTR, "absolute_lifetime")
             logout(request)
+            return
+        refreshed_at = session.get(SESSION_REFRESHED_AT_KEY)
+        if refreshed_at is None or now - int(refreshed_at) >= (
+            settings.SESSION_REFRESH_SECONDS
+        ):
+            # Changing the session saves it with a new expiry: the idle timeout
+            # starts again. Within SESSION_REFRESH_SECONDS of the last renewal a
+            # page writes nothing, so reading pages costs no database write.
+            session[SESSION_REFRESHED_AT_KEY] = now

@@ -13,6 +13,8 @@ from django.urls import reverse
 # Session key holding when the user signed in (epoch seconds), for the
 # absolute session lifetime (settings.SESSION_MAX_SECONDS).
 SESSION_LOGIN_AT_KEY = "_auth_login_at"
+# Session key holding when the session's idle timeout was last renewed.
+SESSION_REFRESHED_AT_KEY = "_refreshed_at"
 # Set on the request just before a forced sign-out, so the audit trail can say
 # why the session ended.
 SESSION_END_REASON_ATTR = "session_end_reason"

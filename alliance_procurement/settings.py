@@ -182,7 +182,9 @@ ADMIN_REQUIRE_OTP = env.bool("DJANGO_ADMIN_REQUIRE_OTP", default=not DEBUG)
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Sessions end after an hour without a request (idle timeout), configurable.
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_IDLE_SECONDS", default=60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# A request renews the idle timeout when the last renewal is this old or more
+# (alliance_procurement.middleware): pages in between write nothing.
+SESSION_REFRESH_SECONDS = env.int("DJANGO_SESSION_REFRESH_SECONDS", default=60)
 # However active, a session ends this long after sign-in (absolute lifetime).
 SESSION_MAX_SECONDS = env.int("DJANGO_SESSION_MAX_SECONDS", default=12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True

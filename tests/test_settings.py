@@ -15,7 +15,7 @@ PROBE = (
     "'eager': settings.CELERY_TASK_ALWAYS_EAGER, 'debug': settings.DEBUG, "
     "'broker': settings.CELERY_BROKER_URL, "
     "'idle': settings.SESSION_COOKIE_AGE, "
-    "'every': settings.SESSION_SAVE_EVERY_REQUEST, "
+    "'refresh': settings.SESSION_REFRESH_SECONDS, "
     "'acks_late': settings.CELERY_TASK_ACKS_LATE, "
     "'reject': settings.CELERY_TASK_REJECT_ON_WORKER_LOST, "
     "'prefetch': settings.CELERY_WORKER_PREFETCH_MULTIPLIER, "
@@ -87,7 +87,7 @@ def test_celery_is_configured_for_reliability():
 def test_sessions_expire_after_an_hour_idle_and_are_configurable():
     """Sessions end after an hour without a request unless configured otherwise."""
     assert _settings()["idle"] == 3600
-    assert _settings()["every"] is True
+    assert _settings()["refresh"] == 60
     assert _settings(DJANGO_SESSION_IDLE_SECONDS="900")["idle"] == 900
 
 

@@ -59,7 +59,7 @@ def test_idle_session_ends_after_the_idle_timeout(client_for, requisitioner):
 
 
 def test_activity_keeps_an_idle_session_alive(client_for, requisitioner):
-    """Each request renews the idle timeout (SESSION_SAVE_EVERY_REQUEST)."""
+    """Activity renews the idle timeout (SESSION_REFRESH_SECONDS apart)."""
     client = client_for(requisitioner)
     start = datetime.datetime.now(tz=datetime.UTC)
     step = datetime.timedelta(seconds=django_settings.SESSION_COOKIE_AGE * 0.75)
@@ -129,3 +129,41 @@ def test_session_cookie_is_http_only_and_same_site(client, requisitioner):
     cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
+
+
+def _session_writes(queries) -> int:
+    return sum(
+        1
+        for query in queries
+        if "django_session" in query["sql"]
+        and query["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))
+    )
+
+
+def test_pages_within_the_refresh_interval_write_no_session(
+    client_for, requisitioner
+):
+    """Reading pages does not write the session on every request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(requisitioner)
+    start = datetime.datetime.now(tz=datetime.UTC)
+    with time_machine.travel(start, tick=False):
+        client.get(reverse("home"))  # renews: the first request of the session
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("home")).status_code == 200
+    assert _session_writes(queries.captured_queries) == 0
+
+    later = start + datetime.timedelta(
+        seconds=django_settings.SESSION_REFRESH_SECONDS + 1
+    )
+    with (
+        time_machine.travel(later, tick=False),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert _session_writes(queries.captured_queries) == 1
+    cookie = response.cookies[django_settings.SESSION_COOKIE_NAME]
+    assert cookie["max-age"] == django_settings.SESSION_COOKIE_AGE
