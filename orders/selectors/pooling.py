@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
@@ -277,6 +277,16 @@ def offers_for(
     return offers, contracts
 
 
+# Enough for the pooling queries' joins and groups of a million lines to stay
+# in memory: with PostgreSQL's default (4 MB) they sort on disk.
+POOLING_WORK_MEM = "64MB"
+
+
+def sort_memory_raise(cursor) -> None:
+    """Give this transaction's pooling queries ``POOLING_WORK_MEM`` to sort in."""
+    cursor.execute("SELECT set_config('work_mem', %s, true)", [POOLING_WORK_MEM])
+
+
 def pair_money_in_sql(
     *,
     cut_off: datetime.datetime,
@@ -314,7 +324,8 @@ def pair_money_in_sql(
         ) AS money
         GROUP BY c.item_id, c.trust_id
     """  # noqa: S608 -- candidate SQL from the ORM; values are parameters
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        sort_memory_raise(cursor)
         cursor.execute(sql, (*params, *arrays))
         return {
             (item_id, trust_id): pricing.MoneyTotals(

@@ -30,6 +30,7 @@ from orders.models import (
     RequisitionLine,
 )
 from orders.selectors import pooling as selectors
+from trusts import services as trust_services
 
 POOLED_ONCE = "allocation_line_pooled_once"
 BATCH_SIZE = 2000
@@ -49,6 +50,12 @@ def pooling_round_open(
     )
     pooling_round.full_clean()
     pooling_round.save()
+    trust_services.audit_record(
+        actor=buyer,
+        action="orders.pooling_round.opened",
+        obj=pooling_round,
+        detail={"cut_off": pooling_round.cut_off.isoformat()},
+    )
     return pooling_round
 
 
@@ -118,6 +125,17 @@ def _commit(*, round_id: int, buyer: AbstractBaseUser) -> list[JointPurchaseOrde
     pooling_round.committed_by = buyer
     pooling_round.committed_at = timezone.now()
     pooling_round.save(update_fields=["status", "committed_by", "committed_at"])
+    numbers = sorted(order.number for order in orders.values())
+    trust_services.audit_record(
+        actor=buyer,
+        action="orders.pooling_round.committed",
+        obj=pooling_round,
+        detail={
+            "orders": numbers,
+            "lines": preview.line_count,
+            "net": str(preview.money.net),
+        },
+    )
     return sorted(orders.values(), key=lambda order: order.number)
 
 
@@ -308,6 +326,7 @@ def _insert_allocations_in_sql(pooling_round: PoolingRound, plan) -> int:
     columns += [[value[n] for value in values] for n in range(5)]
     arrays = ["{" + ",".join(map(str, column)) + "}" for column in columns]
     with connection.cursor() as cursor:
+        selectors.sort_memory_raise(cursor)
         cursor.execute(sql, (*params, *arrays))
         return cursor.rowcount
 

@@ -33,6 +33,7 @@ from tests.factories import (
     TrustFactory,
     contract_item_with_tiers,
 )
+from trusts.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -589,3 +590,36 @@ def test_off_postgresql_the_generic_sql_gives_the_same_orders(
     assert Allocation.objects.aggregate(total=Sum("net"))["total"] == (
         expected.money.net
     )
+
+
+def test_opening_and_committing_a_round_are_audited(trusts, item, buyer):
+    """Who opened and committed which round, with the orders it made."""
+    contract = ContractFactory(reference="C-A", trusts=trusts)
+    contract_item_with_tiers(tiers=TIERS, item=item, contract=contract)
+    _line(trusts[0], item, 60)
+    _line(trusts[1], item, 45)
+    pooling_round = services.pooling_round_open(
+        buyer=buyer, cut_off=timezone.now() + datetime.timedelta(minutes=1)
+    )
+    opened = AuditEvent.objects.get(action="orders.pooling_round.opened")
+    assert (opened.actor, opened.object_id) == (buyer, str(pooling_round.pk))
+    assert opened.object_type == "orders.poolinground"
+
+    orders = services.pooling_round_commit(round_id=pooling_round.pk, buyer=buyer)
+
+    committed = AuditEvent.objects.get(action="orders.pooling_round.committed")
+    assert committed.actor == buyer
+    assert committed.object_id == str(pooling_round.pk)
+    assert committed.detail["orders"] == [order.number for order in orders]
+    assert committed.detail["lines"] == 2
+    assert committed.detail["net"] == str(orders[0].net)
+
+
+def test_a_refused_commit_is_not_audited_as_committed(trusts, item, buyer):
+    pooling_round = services.pooling_round_open(buyer=buyer, cut_off=timezone.now())
+    with pytest.raises(ValidationError):
+        services.pooling_round_commit(round_id=pooling_round.pk, buyer=buyer)
+
+    assert not AuditEvent.objects.filter(
+        action="orders.pooling_round.committed"
+    ).exists()
