@@ -118,7 +118,8 @@ class CsvFile:
         reader.errors  # header and structural faults, as RowError
 
     Rows with a structural fault (wrong encoding, too many or too few cells,
-    a cell too long) are reported here and not yielded. Blank lines are
+    a cell too long or holding a NUL character) are reported here and not
+    yielded. Blank lines are
     skipped. A header with a missing, unknown or repeated column stops the
     read before any data row.
     """
@@ -286,6 +287,17 @@ class CsvFile:
                         % {"limit": MAX_CELL_CHARS},
                         "too_long",
                     )
+                continue
+            if any("\x00" in cell for cell in cells):
+                # The database cannot hold a NUL character in text.
+                for name, cell in zip(self.columns, cells, strict=True):
+                    if "\x00" in cell:
+                        self.error(
+                            row,
+                            name,
+                            _("The value holds a NUL character, which is not text."),
+                            "nul_character",
+                        )
                 continue
             values = dict(zip(self.columns, map(str.strip, cells), strict=True))
             if len(self.preview) < self._preview_rows:
