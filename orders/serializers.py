@@ -1,6 +1,8 @@
 """API shapes for requisitions, pooling rounds and joint purchase orders
 (DESIGN §10)."""
 
+import re
+
 from rest_framework import serializers
 
 from alliance_procurement.api import AmountField, UnitPriceField
@@ -13,9 +15,35 @@ MAX_REQUISITION_LINES = 500
 # --- Requisitions ------------------------------------------------------------
 
 
+# ASCII digits only: "1_000" or other scripts' digits are not quantities,
+# though Python's int() would take them.
+_WHOLE_NUMBER = re.compile(r"^\+?[0-9]+$", re.ASCII)
+
+
+class WholeNumberField(serializers.IntegerField):
+    """A whole number: a JSON integer, or a string of ASCII digits.
+
+    Refuses ``true``, ``5.0``, ``"5.0"`` and ``"1_000"``, which DRF's
+    ``IntegerField`` would take as numbers.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("invalid")
+        if isinstance(data, str):
+            text = data.strip()
+            if not _WHOLE_NUMBER.match(text):
+                self.fail("invalid")
+            digits = text.lstrip("+").lstrip("0") or "0"
+            if self.max_value is not None and len(digits) > len(str(self.max_value)):
+                self.fail("max_value", max_value=self.max_value)
+            data = int(digits)
+        return data
+
+
 class RequisitionLineInputSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=40)
-    quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
+    quantity = WholeNumberField(min_value=1, max_value=MAX_LINE_QUANTITY)
 
 
 class RequisitionInputSerializer(serializers.Serializer):

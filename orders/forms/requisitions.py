@@ -17,7 +17,25 @@ from trusts import selectors as trust_selectors
 LINE_PREFIX = "lines"
 MAX_LINES = 200
 _LINE_KEY = re.compile(rf"^{LINE_PREFIX}-(\d+)-(item|quantity)$")
+# ASCII digits only: "5.0", "1_000" or other scripts' digits are not typed
+# quantities, though Python's int() would take them.
+_WHOLE_NUMBER = re.compile(r"^\+?[0-9]+$", re.ASCII)
 QUANTITY_MESSAGE = _("Enter the quantity as a whole number from 1 to 10,000,000.")
+
+
+class WholeNumberField(forms.IntegerField):
+    """A whole number typed as plain ASCII digits (an optional leading plus)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        if not _WHOLE_NUMBER.match(text):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        if len(text.lstrip("+").lstrip("0")) > len(str(MAX_LINE_QUANTITY)):
+            # Far out of range: refused before int() meets a thousand digits.
+            raise ValidationError(self.error_messages["max_value"], code="max_value")
+        return int(text)
 
 
 class RequisitionForm(NHSFormMixin, forms.Form):
@@ -71,7 +89,7 @@ class RequisitionLineForm(NHSFormMixin, forms.Form):
         error_messages={"required": _("Enter an item.")},
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    quantity = forms.IntegerField(
+    quantity = WholeNumberField(
         label=_("Quantity"),
         min_value=1,
         max_value=MAX_LINE_QUANTITY,
