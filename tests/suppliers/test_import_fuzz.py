@@ -18,7 +18,7 @@ from suppliers.models import Contract, ContractItem, PriceTier, Supplier
 pytestmark = pytest.mark.django_db
 
 FUZZ = settings(
-    max_examples=60,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -80,6 +80,12 @@ def payloads(header: list[str]):
         st.tuples(csv_text(header), st.binary(max_size=60)).map(
             lambda pair: pair[0].encode() + pair[1]
         ),
+        csv_text(header).map(lambda text: text.encode("utf-16")),
+        csv_text(header).map(lambda text: text.encode("utf-8-sig")),
+        # A NUL character in a cell of an otherwise readable file.
+        (near_valid_price_rows if header == PRICE_HEADER else csv_text(header)).map(
+            lambda text: text.replace("1", "1\x00", 1).encode()
+        ),
     )
 
 
@@ -124,7 +130,7 @@ def _snapshot():
 @FUZZ
 @given(payload=payloads(CATALOGUE_HEADER))
 def test_catalogue_import_never_crashes_nor_imports_part(payload):
-    """Any bytes: a summary, or row errors with nothing saved."""
+    """Any bytes: a summary, or row errors with nothing saved (100 examples)."""
     _world()
     before = _snapshot()
     summary, errors = None, None
@@ -144,7 +150,9 @@ def test_catalogue_import_never_crashes_nor_imports_part(payload):
 @FUZZ
 @given(payload=payloads(PRICE_HEADER))
 def test_price_list_import_never_crashes_nor_imports_part(payload):
-    """Any bytes: a summary, or row errors with nothing saved."""
+    """Any bytes (UTF-8 with or without BOM, UTF-16, Latin-1, NUL characters,
+    numbers up to 10**40 and 1e999): a summary, or row errors with nothing
+    saved (100 examples)."""
     contract = _world()
     before = _snapshot()
     summary, errors = None, None
