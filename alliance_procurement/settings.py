@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "trusts.context_processors.membership",
             ],
+            "libraries": {"app_tables": "alliance_procurement.table_tags"},
         },
     },
 ]

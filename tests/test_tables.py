@@ -249,3 +249,65 @@ def test_export_mixin_refuses_other_formats(export_format):
     request = RequestFactory().get("/", {"_export": export_format})
     response = _ExportView.as_view()(request)
     assert "Content-Disposition" not in response
+
+
+class AttrsTable(tables.Table):
+    name = tables.Column(attrs={"td": {"class": "app-nowrap", "data-kind": "name"}})
+    code = tables.Column(attrs={"td": {"data-code": lambda record: record["code"]}})
+    amount = MoneyColumn()
+
+    class Meta:
+        row_attrs = {"data-id": lambda record: record["code"]}
+
+
+def test_cells_carry_their_column_attributes_and_escaped_values():
+    """The rows written in Python match the NHS table markup, escaped."""
+    from django.test.html import parse_html
+
+    rows = [
+        {"name": "<b>Gloves</b> & co", "code": "G1", "amount": Decimal("2.5")},
+        {"name": "Aprons", "code": 'A"2', "amount": Decimal("1234.567")},
+    ]
+    html = _render(AttrsTable(rows))
+    body = html[html.index("<tbody") : html.index("</tbody>") + len("</tbody>")]
+    expected = """
+    <tbody class="nhsuk-table__body">
+      <tr class="nhsuk-table__row" data-id="G1">
+        <td class="nhsuk-table__cell app-nowrap" data-kind="name"
+          >&lt;b&gt;Gloves&lt;/b&gt; &amp; co</td>
+        <td class="nhsuk-table__cell" data-code="G1">G1</td>
+        <td class="nhsuk-table__cell app-money nhsuk-table__cell--numeric">£2.50</td>
+      </tr>
+      <tr class="nhsuk-table__row" data-id="A&quot;2">
+        <td class="nhsuk-table__cell app-nowrap" data-kind="name">Aprons</td>
+        <td class="nhsuk-table__cell" data-code="A&quot;2">A&quot;2</td>
+        <td class="nhsuk-table__cell app-money nhsuk-table__cell--numeric"
+          >£1,234.57</td>
+      </tr>
+    </tbody>
+    """
+    assert parse_html(body) == parse_html(expected)
+
+
+def test_render_methods_get_the_arguments_they_ask_for_on_every_row():
+    """Signatures are remembered per function: each table still gets its own."""
+
+    class First(tables.Table):
+        name = tables.Column()
+
+        def render_name(self, value, record):
+            return f"{value}-{record['code']}"
+
+    class Second(tables.Table):
+        name = tables.Column()
+
+        def render_name(self, value):
+            return value.upper()
+
+    rows = [{"name": "gloves", "code": "G1"}, {"name": "aprons", "code": "A2"}]
+    for _ in range(2):  # the second time from the remembered signatures
+        first, second = _render(First(rows)), _render(Second(rows))
+        assert "gloves-G1" in first
+        assert "aprons-A2" in first
+        assert "GLOVES" in second
+        assert "APRONS" in second
