@@ -207,7 +207,16 @@ class CsvFile:
         ok = True
         seen: set[str] = set()
         for name in names:
-            if not name:
+            if "\x00" in name:
+                # Named without it: an error message is stored as text.
+                self.error(
+                    HEADER_ROW,
+                    name.replace("\x00", "")[:60],
+                    _("The column name holds a NUL character, which is not text."),
+                    "nul_character",
+                )
+                ok = False
+            elif not name:
                 self.error(
                     HEADER_ROW,
                     "",
