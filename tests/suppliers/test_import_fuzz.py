@@ -6,6 +6,8 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -13,7 +15,13 @@ from alliance_procurement.csv_import import ImportRejected
 from catalogue import services as catalogue_services
 from catalogue.models import Category, Item
 from suppliers import services
-from suppliers.models import Contract, ContractItem, PriceTier, Supplier
+from suppliers.models import (
+    Contract,
+    ContractItem,
+    ImportBatch,
+    PriceTier,
+    Supplier,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +177,35 @@ def test_price_list_import_never_crashes_nor_imports_part(payload):
         assert _snapshot() == before
     else:
         assert summary.tiers == PriceTier.objects.count()
+
+
+@settings(FUZZ, max_examples=40)
+@given(payload=payloads(PRICE_HEADER))
+def test_price_list_pages_answer_every_file(client, contract_manager, payload):
+    """The price-list upload, preview and confirm pages with any bytes: never
+    a 500; the upload changes no price, and a confirm applies the whole file
+    or nothing (40 examples)."""
+    contract = _world()
+    client.force_login(contract_manager)
+    before = _snapshot()
+    upload = SimpleUploadedFile("prices.csv", payload, content_type="text/csv")
+    response = client.post(
+        reverse("suppliers:import-price-list"),
+        {"contract": contract.reference, "file": upload},
+    )
+    assert response.status_code in (200, 302)
+    assert _snapshot() == before
+    if response.status_code == 200:
+        return
+    assert client.get(response["Location"]).status_code == 200
+    batch = ImportBatch.objects.order_by("-pk").first()
+    confirmed = client.post(
+        reverse("suppliers:import-confirm", kwargs={"pk": batch.pk})
+    )
+    assert confirmed.status_code == 302
+    assert client.get(confirmed["Location"]).status_code == 200
+    batch.refresh_from_db()
+    if batch.status != ImportBatch.Status.APPLIED:
+        assert _snapshot() == before
+    else:
+        assert PriceTier.objects.filter(contract_item__contract=contract).exists()
