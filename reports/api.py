@@ -116,7 +116,9 @@ class SavingsReportApi(FileAnswerMixin, APIView):
                 request.user, month=month, code=code, file_format=file_format
             )
         except Http404:
-            services.savings_documents_request(month=month, trusts=[scope])
+            services.savings_documents_request(
+                month=month, trusts=[scope], actor=request.user
+            )
             return Response(
                 DocumentStatusSerializer({"status": "pending"}).data, status=202
             )

@@ -45,7 +45,9 @@ class ItemListCreateApi(catalogue_api.ItemListApi):
         require_role(request.user, Role.CONTRACT_MANAGER)
         serializer = ItemInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        item = catalogue_services.item_create(**serializer.validated_data)
+        item = catalogue_services.item_create(
+            **serializer.validated_data, actor=request.user
+        )
         return Response(ItemOutputSerializer(item).data, status=status.HTTP_201_CREATED)
 
 
@@ -79,7 +81,9 @@ class SupplierListCreateApi(generics.ListAPIView):
         require_role(request.user, Role.CONTRACT_MANAGER)
         serializer = SupplierInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        supplier = services.supplier_create(**serializer.validated_data)
+        supplier = services.supplier_create(
+            **serializer.validated_data, actor=request.user
+        )
         return Response(
             SupplierOutputSerializer(supplier).data, status=status.HTTP_201_CREATED
         )
@@ -146,6 +150,7 @@ class ContractListCreateApi(generics.ListAPIView):
             end_date=data["end_date"],
             value_ceiling=data["value_ceiling"],
             status=data["status"],
+            actor=request.user,
             items=[
                 services.ContractItemInput(
                     sku=entry["sku"],
@@ -201,7 +206,7 @@ class FuelIndexPriceCreateApi(APIView):
         serializer = FuelIndexPriceInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         price, created = services.fuel_index_price_add(
-            index_name=name, **serializer.validated_data
+            index_name=name, **serializer.validated_data, actor=request.user
         )
         return Response(
             FuelIndexPriceOutputSerializer(price).data,

@@ -144,7 +144,7 @@ def import_confirm(request, pk: int):
     """Apply a previewed import, all or nothing, and show how it went."""
     _import_batch_or_404(pk)
     try:
-        batch = services.import_batch_confirm(batch_id=pk)
+        batch = services.import_batch_confirm(batch_id=pk, actor=request.user)
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:
