@@ -343,7 +343,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     # The API speaks JSON only; /api/docs/ is its browsable face.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["alliance_procurement.api.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "alliance_procurement.api.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["alliance_procurement.api.WriteThrottle"],

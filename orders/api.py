@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, parsers, status
-from rest_framework.exceptions import NotFound, ParseError
+from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -55,19 +55,6 @@ ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH)
 # Who reads a trust's orders (DESIGN §7); buyers read all.
 ORDER_TRUST_ROLES = (Role.REQUISITIONER, Role.APPROVER, Role.FINANCE)
 
-
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser, refusing a body nested too deeply to decode (a
-    ``RecursionError`` in ``json``) as bad input rather than a 500."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError as exc:
-            raise ParseError(_("JSON parse error - nested too deeply.")) from exc
-
-
-PARSERS = (JSONParser,)
 
 # --- Requisitions ------------------------------------------------------------
 
@@ -124,7 +111,6 @@ class RequisitionApiFilter(django_filters.FilterSet):
 
 
 class RequisitionListCreateApi(generics.ListAPIView):
-    parser_classes = PARSERS
     serializer_class = RequisitionOutputSerializer
     pagination_class = cursor_pagination("-pk")
     filter_backends = (DjangoFilterBackend,)
@@ -238,8 +224,6 @@ class RequisitionApproveApi(APIView):
 
 
 class RequisitionRejectApi(APIView):
-    parser_classes = PARSERS
-
     @extend_schema(
         operation_id="requisitions_reject",
         parameters=[ID_PARAMETER],
@@ -258,8 +242,6 @@ class RequisitionRejectApi(APIView):
 
 
 class RequisitionCancelApi(APIView):
-    parser_classes = PARSERS
-
     @extend_schema(
         operation_id="requisitions_cancel",
         parameters=[ID_PARAMETER],
@@ -353,7 +335,6 @@ class PoolingRoundApiFilter(django_filters.FilterSet):
 
 
 class PoolingRoundListCreateApi(generics.ListAPIView):
-    parser_classes = PARSERS
     serializer_class = PoolingRoundSummarySerializer
     pagination_class = cursor_pagination("-pk")
     filter_backends = (DjangoFilterBackend,)
@@ -519,8 +500,6 @@ class OrderCancelApi(APIView):
 
 
 class OrderReceiptCreateApi(APIView):
-    parser_classes = PARSERS
-
     @extend_schema(
         operation_id="orders_receipts_create",
         parameters=[NUMBER_PARAMETER],

@@ -192,7 +192,7 @@ def item_search(*, text: str, limit: int = ITEM_SEARCH_LIMIT) -> list[Item]:
     two characters find nothing.
     """
     text = (text or "").strip()
-    if len(text) < 2:
+    if len(text) < 2 or "\x00" in text:  # no item holds NUL; PostgreSQL refuses it
         return []
     active = Item.objects.active()
     exact = list(active.filter(Q(sku__iexact=text) | Q(nhs_code__iexact=text))[:limit])
@@ -213,7 +213,7 @@ def item_find(*, text: str) -> Item | None:
     name when only one item has it; ``None`` otherwise. Inactive items are
     found too, so that the rules can say why they cannot be used."""
     text = (text or "").strip()
-    if not text:
+    if not text or "\x00" in text:  # no item holds NUL; PostgreSQL refuses it
         return None
     for lookup in ("sku__iexact", "nhs_code__iexact", "name__iexact"):
         found = list(Item.objects.filter(**{lookup: text})[:2])

@@ -29,3 +29,30 @@ def test_nul_character_in_a_fuel_index_name_is_refused(api_for, contract_manager
         format="json",
     )
     assert response.status_code in (400, 404)
+
+
+DEEP = "[" * 5000 + "]" * 5000
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/items/",
+        "/api/v1/suppliers/",
+        "/api/v1/contracts/",
+        "/api/v1/fuel-indices/U/prices/",
+    ],
+)
+def test_json_nested_too_deeply_is_bad_input(api_for, contract_manager, path):
+    """A body too deep to decode is a 400 on every endpoint, never a 500."""
+    response = api_for(contract_manager).post(
+        path, DEEP, content_type="application/json"
+    )
+    assert response.status_code == 400
+
+
+def test_json_nested_too_deeply_is_bad_input_when_signed_out(api_client):
+    response = api_client.post(
+        "/api/v1/auth/token/", DEEP, content_type="application/json"
+    )
+    assert response.status_code == 400
