@@ -15,7 +15,7 @@ time and peak memory (``ru_maxrss``) are its own:
   and every trust's delivery rows), no stylesheet.
 
 It prints ``B2 order PDF <n> lines: app X s, raw Y s, ratio Z (target <= 1.5)
-PASS|FAIL`` with a memory line per size, then the 10k/1k time ratio of the app
+PASS|FAIL`` and the same for peak memory per size, then the 10k/1k time ratio of the app
 (target <= 12). Exits 1 if a target is missed.
 """
 
@@ -171,10 +171,14 @@ def main() -> int:
                 f"raw {raw['seconds']:.2f} s, ratio {ratio:.2f} "
                 f"(target <= {RATIO_TARGET}) {'PASS' if passed else 'FAIL'}"
             )
+            memory = app["peak_mib"] / raw["peak_mib"]
+            memory_passed = memory <= RATIO_TARGET
+            ok &= memory_passed
             print(
-                f"B2 order PDF {size} lines memory: "
-                f"app peak {app['peak_mib']:.0f} MiB, "
-                f"raw peak {raw['peak_mib']:.0f} MiB; "
+                f"B2 order PDF {size} lines peak memory: "
+                f"app {app['peak_mib']:.0f} MiB, raw {raw['peak_mib']:.0f} MiB, "
+                f"ratio {memory:.2f} (target <= {RATIO_TARGET}) "
+                f"{'PASS' if memory_passed else 'FAIL'}; "
                 f"file {app['bytes'] / 1024:.0f} KiB"
             )
         if 1000 in app_seconds and 10000 in app_seconds:
