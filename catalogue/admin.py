@@ -3,16 +3,17 @@
 from django.contrib import admin
 
 from catalogue.models import Category, Item
+from trusts.admin_audit import AuditedAdminMixin
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name",)
     search_fields = ("name",)
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "sku",
         "name",

@@ -21,10 +21,11 @@ from suppliers.models import (
     PriceTier,
     Supplier,
 )
+from trusts.admin_audit import AuditedAdminMixin
 
 
 @admin.register(Supplier)
-class SupplierAdmin(admin.ModelAdmin):
+class SupplierAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "email", "vat_number")
     search_fields = ("name", "email", "vat_number")
 
@@ -45,7 +46,7 @@ class ContractItemInline(admin.TabularInline):
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "reference",
         "title",
@@ -116,7 +117,7 @@ class PriceTierInline(admin.TabularInline):
 
 
 @admin.register(ContractItem)
-class ContractItemAdmin(admin.ModelAdmin):
+class ContractItemAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "contract",
         "item",
@@ -151,7 +152,7 @@ class FuelIndexPriceInline(admin.TabularInline):
 
 
 @admin.register(FuelPriceIndex)
-class FuelPriceIndexAdmin(admin.ModelAdmin):
+class FuelPriceIndexAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "description", "page")
     search_fields = ("name", "description")
     inlines = [FuelIndexPriceInline]
@@ -163,7 +164,7 @@ class FuelPriceIndexAdmin(admin.ModelAdmin):
 
 
 @admin.register(FuelIndexPrice)
-class FuelIndexPriceAdmin(admin.ModelAdmin):
+class FuelIndexPriceAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("index", "effective_date", "price_per_litre")
     list_filter = ("index",)
     search_fields = ("index__name",)

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from trusts.admin_audit import AuditedAdminMixin
 from trusts.models import CostCentre, Membership, Site, Trust
 
 User = get_user_model()
@@ -23,7 +24,7 @@ class CostCentreInline(admin.TabularInline):
 
 
 @admin.register(Trust)
-class TrustAdmin(admin.ModelAdmin):
+class TrustAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "code", "ods_code", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "code", "ods_code")
@@ -31,7 +32,7 @@ class TrustAdmin(admin.ModelAdmin):
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "code", "trust", "kind", "postcode", "gln", "is_active")
     list_filter = ("trust", "kind", "is_active")
     search_fields = ("name", "code", "postcode", "gln", "trust__code")
@@ -39,7 +40,7 @@ class SiteAdmin(admin.ModelAdmin):
 
 
 @admin.register(CostCentre)
-class CostCentreAdmin(admin.ModelAdmin):
+class CostCentreAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("code", "name", "trust", "is_active")
     list_filter = ("trust", "is_active")
     search_fields = ("code", "name", "trust__code")
@@ -59,7 +60,7 @@ class MembershipInline(admin.StackedInline):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "user",
         "trust",
@@ -88,7 +89,7 @@ if admin.site.is_registered(User):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     """Django's user admin with the user's organisation and roles inline."""
 
     inlines = [*DjangoUserAdmin.inlines, MembershipInline]

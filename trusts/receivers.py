@@ -61,8 +61,8 @@ def record_admin_change(sender, instance: LogEntry, created, raw=False, **kwargs
     memberships... in one place, in the admin's own transaction.
 
     The admin logs the deletion of several objects at once ("Delete selected")
-    with one bulk insert, which sends no signal: only one object at a time is
-    seen here.
+    with one bulk insert, which sends no signal: ``trusts.admin_audit`` passes
+    those entries here itself.
     """
     verb = _ADMIN_VERBS.get(instance.action_flag)
     if not created or raw or verb is None:
