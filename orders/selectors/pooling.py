@@ -158,16 +158,21 @@ def candidate_lines(*, cut_off: datetime.datetime) -> QuerySet[RequisitionLine]:
     )
 
 
-def candidate_quantities(*, cut_off: datetime.datetime) -> PairQuantities:
+def candidate_quantities(
+    *, cut_off: datetime.datetime, lines: QuerySet[RequisitionLine] | None = None
+) -> PairQuantities:
     """Return each (item, trust) pair's line quantities, aggregated in SQL.
 
     PostgreSQL groups by item and trust only: the money of each pair is
     then added up in SQL too (``pair_money_in_sql``), so ``quantity_counts``
     is ``None``. Other databases group by item, trust and quantity with a
     count, and the money is worked from those counts. Either way no Python
-    loop adds up lines.
+    loop adds up lines. ``lines`` narrows the candidates (the commit passes
+    the lines it locked).
     """
-    lines = candidate_lines(cut_off=cut_off).order_by()
+    if lines is None:
+        lines = candidate_lines(cut_off=cut_off)
+    lines = lines.order_by()
     pairs: PairQuantities = {}
     if connection.vendor == "postgresql":
         rows = lines.values_list("item_id", "requisition__trust_id").annotate(
@@ -291,6 +296,7 @@ def pair_money_in_sql(
     *,
     cut_off: datetime.datetime,
     plan: dict[tuple[int, int], tuple[Decimal, Decimal, Decimal]],
+    lines: QuerySet[RequisitionLine] | None = None,
 ) -> dict[tuple[int, int], pricing.MoneyTotals]:
     """Add up each (item, trust) pair's allocation money in PostgreSQL.
 
@@ -304,9 +310,10 @@ def pair_money_in_sql(
     columns = [[key[0] for key in keys], [key[1] for key in keys]]
     columns += [[plan[key][n] for key in keys] for n in range(3)]
     arrays = ["{" + ",".join(map(str, column)) + "}" for column in columns]
+    if lines is None:
+        lines = candidate_lines(cut_off=cut_off)
     candidates_sql, params = (
-        candidate_lines(cut_off=cut_off)
-        .order_by()
+        lines.order_by()
         .values_list("item_id", "quantity", "requisition__trust_id")
         .query.sql_with_params()
     )
@@ -339,16 +346,18 @@ def pair_money_in_sql(
 
 
 def build_preview(
-    *, pooling_round: PoolingRound, pairs: PairQuantities | None = None
+    *,
+    pooling_round: PoolingRound,
+    lines: QuerySet[RequisitionLine] | None = None,
 ) -> Preview:
     """Group a round's candidate lines and price them (DESIGN §5).
 
-    ``pairs`` may be given by a caller that already read them (the commit
-    reads them under lock). Groups are read in item SKU order, then contract
-    reference; the contract ceiling is used up in that order.
+    ``lines`` narrows the candidate lines: the commit passes the lines it
+    locked, so that a line approved meanwhile waits for the next round.
+    Groups are read in item SKU order, then contract reference; the contract
+    ceiling is used up in that order.
     """
-    if pairs is None:
-        pairs = candidate_quantities(cut_off=pooling_round.cut_off)
+    pairs = candidate_quantities(cut_off=pooling_round.cut_off, lines=lines)
     by_item: dict[int, dict[int, PairLines]] = defaultdict(dict)
     for (item_id, trust_id), pair in pairs.items():
         by_item[item_id][trust_id] = pair
@@ -376,6 +385,7 @@ def build_preview(
     if any(pair.quantity_counts is None for pair in pairs.values()):
         money = pair_money_in_sql(
             cut_off=pooling_round.cut_off,
+            lines=lines,
             plan={
                 (item.pk, trust_id): (
                     group.unit_price,

@@ -15,6 +15,8 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +35,8 @@ from orders.selectors import pooling as selectors
 from trusts import services as trust_services
 
 POOLED_ONCE = "allocation_line_pooled_once"
+# The commit's locked lines, a temporary table of its own transaction.
+LOCKED_LINES = "pooling_locked_lines"
 BATCH_SIZE = 2000
 
 
@@ -100,17 +104,17 @@ def _commit(*, round_id: int, buyer: AbstractBaseUser) -> list[JointPurchaseOrde
             _("This round was cancelled and cannot be committed."),
             code="round_cancelled",
         )
-    _lock_candidate_lines(pooling_round.cut_off)
-    # Read after the lock, in a new statement: lines another commit pooled
-    # while this one waited are no longer candidates.
-    preview = selectors.build_preview(pooling_round=pooling_round)
+    # From here on the commit reads only the lines it locked: a line approved
+    # meanwhile waits for the next round instead of failing this one.
+    lines = _lock_candidate_lines(pooling_round.cut_off)
+    preview = selectors.build_preview(pooling_round=pooling_round, lines=lines)
     if not preview.groups:
         raise ValidationError(
             _("There is nothing to pool in this round."), code="nothing_to_pool"
         )
     orders = _create_orders(pooling_round, preview)
-    lines, shares = _create_lines_and_shares(orders, preview)
-    inserted = _create_allocations(pooling_round, preview, orders, lines, shares)
+    order_lines, shares = _create_lines_and_shares(orders, preview)
+    inserted = _create_allocations(preview, lines, orders, order_lines, shares)
     if inserted != preview.line_count:
         raise ValidationError(
             _(
@@ -139,19 +143,34 @@ def _commit(*, round_id: int, buyer: AbstractBaseUser) -> list[JointPurchaseOrde
     return sorted(orders.values(), key=lambda order: order.number)
 
 
-def _lock_candidate_lines(cut_off: datetime.datetime) -> None:
-    """Lock every candidate line, in primary-key order, in one round-trip."""
+def _lock_candidate_lines(cut_off: datetime.datetime) -> QuerySet[RequisitionLine]:
+    """Lock every candidate line, in primary-key order, and return them.
+
+    On PostgreSQL the locked lines' ids go into a temporary table (dropped at
+    commit) in the same statement, and the returned query set reads only
+    those lines: whatever is approved while the commit runs cannot slip into
+    the allocations unlocked. Lines another commit pooled while this one
+    waited for their locks are no longer candidates when the lock is taken.
+    """
+    candidates = selectors.candidate_lines(cut_off=cut_off)
     if not connection.features.has_select_for_update:
-        return  # SQLite: one writer at a time anyway.
-    locking = (
-        selectors.candidate_lines(cut_off=cut_off)
-        .select_for_update(of=("self",))
-        .order_by("pk")
-        .values("pk")
-    )
+        return candidates  # SQLite: one writer at a time anyway.
+    locking = candidates.select_for_update(of=("self",)).order_by("pk").values("pk")
     sql, params = locking.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS locked", params)  # noqa: S608 -- SQL built by the ORM, values are parameters  # nosec B608
+        # Dropped at commit; dropped here too for a caller's enclosing
+        # transaction that commits more than one round.
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{LOCKED_LINES}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {LOCKED_LINES} (id bigint) ON COMMIT DROP"
+        )
+        cursor.execute(
+            f"WITH locked AS ({sql}) INSERT INTO {LOCKED_LINES} SELECT * FROM locked",  # noqa: S608 -- SQL built by the ORM, values are parameters  # nosec B608
+            params,
+        )
+        cursor.execute(f"ANALYZE {LOCKED_LINES}")
+    locked = RawSQL(f"SELECT id FROM {LOCKED_LINES}", ())  # noqa: S608, S611 -- a fixed statement, no input  # nosec B608 B611
+    return candidates.filter(pk__in=locked)
 
 
 def next_order_numbers(count: int) -> list[str]:
@@ -243,8 +262,8 @@ def _create_lines_and_shares(
 
 
 def _create_allocations(
-    pooling_round: PoolingRound,
     preview: selectors.Preview,
+    candidates: QuerySet[RequisitionLine],
     orders: dict[int, JointPurchaseOrder],
     lines: dict[tuple[int, int], OrderLine],
     shares: dict[tuple[int, int], OrderShare],
@@ -264,27 +283,23 @@ def _create_allocations(
                 group.item.vat_rate,
             )
     if connection.vendor == "postgresql":
-        return _insert_allocations_in_sql(pooling_round, plan)
-    return _bulk_create_allocations(pooling_round, plan)
+        return _insert_allocations_in_sql(candidates, plan)
+    return _bulk_create_allocations(candidates, plan)
 
 
-def _candidate_rows_sql(pooling_round: PoolingRound) -> tuple[str, tuple]:
-    rows = (
-        selectors.candidate_lines(cut_off=pooling_round.cut_off)
-        .order_by()
-        .values_list(
-            "pk",
-            "item_id",
-            "quantity",
-            "requisition__trust_id",
-            "requisition__site_id",
-            "requisition__cost_centre_id",
-        )
+def _candidate_rows_sql(candidates: QuerySet[RequisitionLine]) -> tuple[str, tuple]:
+    rows = candidates.order_by().values_list(
+        "pk",
+        "item_id",
+        "quantity",
+        "requisition__trust_id",
+        "requisition__site_id",
+        "requisition__cost_centre_id",
     )
     return rows.query.sql_with_params()
 
 
-def _insert_allocations_in_sql(pooling_round: PoolingRound, plan) -> int:
+def _insert_allocations_in_sql(candidates: QuerySet[RequisitionLine], plan) -> int:
     """One ``INSERT … SELECT`` for every allocation; PostgreSQL rounds half up.
 
     PostgreSQL's ``round(numeric, 2)`` rounds halves away from zero, which is
@@ -294,7 +309,7 @@ def _insert_allocations_in_sql(pooling_round: PoolingRound, plan) -> int:
         return 0
     keys = list(plan)
     values = [plan[key] for key in keys]
-    candidates_sql, params = _candidate_rows_sql(pooling_round)
+    candidates_sql, params = _candidate_rows_sql(candidates)
     table = Allocation._meta.db_table
     sql = f"""
         INSERT INTO {table} (
@@ -331,19 +346,15 @@ def _insert_allocations_in_sql(pooling_round: PoolingRound, plan) -> int:
         return cursor.rowcount
 
 
-def _bulk_create_allocations(pooling_round: PoolingRound, plan) -> int:
+def _bulk_create_allocations(candidates: QuerySet[RequisitionLine], plan) -> int:
     """The same allocations through the ORM, for SQLite and small rounds."""
-    rows = (
-        selectors.candidate_lines(cut_off=pooling_round.cut_off)
-        .order_by("pk")
-        .values_list(
-            "pk",
-            "item_id",
-            "quantity",
-            "requisition__trust_id",
-            "requisition__site_id",
-            "requisition__cost_centre_id",
-        )
+    rows = candidates.order_by("pk").values_list(
+        "pk",
+        "item_id",
+        "quantity",
+        "requisition__trust_id",
+        "requisition__site_id",
+        "requisition__cost_centre_id",
     )
     batch: list[Allocation] = []
     inserted = 0

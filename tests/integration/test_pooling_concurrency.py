@@ -129,7 +129,11 @@ def test_without_row_locks_a_line_is_still_pooled_once(lines, buyer, monkeypatch
     """Even without the row locks, both commits having read the same lines, a
     line is pooled once: the loser gets a clear error, nothing of its commit
     remains and no order number is lost."""
-    monkeypatch.setattr(services, "_lock_candidate_lines", lambda cut_off: None)
+    monkeypatch.setattr(
+        services,
+        "_lock_candidate_lines",
+        lambda cut_off: selectors.candidate_lines(cut_off=cut_off),
+    )
     both_read = threading.Barrier(2)
     read = selectors.build_preview
 
