@@ -47,9 +47,10 @@ THREADS = 16
 OPERATIONS_PER_THREAD = 3
 PROCESSES = 8
 NUMBERINGS_PER_PROCESS = 12
-# A commit may lose a race to the other commit, or find its lines changed
-# under it: each is a clear refusal with nothing saved.
-COMMIT_REFUSALS = {"pooled_elsewhere", "nothing_to_pool", "lines_changed"}
+# A commit may lose the race to the other commit: a clear refusal with
+# nothing saved. A line approved while a round commits is not a reason to
+# refuse: it waits for the next round.
+COMMIT_REFUSALS = {"pooled_elsewhere", "nothing_to_pool"}
 
 
 def _run_together(calls, *, timeout: float = 120):
@@ -211,8 +212,7 @@ def test_requisitions_raised_and_approved_while_two_rounds_commit(run):
         if isinstance(outcome, Exception):
             assert isinstance(outcome, ValidationError), outcome
             assert outcome.code in COMMIT_REFUSALS, outcome
-    # Approvals landing mid-commit may make both commits refuse (nothing
-    # saved); the round left below then pools what they did not.
+    assert any(isinstance(o, list) for o in commits), commits
 
     before_cut_off = Q(requisition__submitted_at__lt=cut_off)
     approved = Q(requisition__status=Requisition.Status.APPROVED)
