@@ -35,7 +35,6 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 import django_tables2 as tables
-from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.html import format_html
 from django_tables2 import utils as django_tables2_utils
@@ -96,7 +95,9 @@ def format_money(value: Decimal, places: int = 2) -> str:
     """
     rounded = to_pennies(value) if places == 2 else to_unit_price(value)
     sign = "-" if rounded < 0 else ""
-    return f"{sign}£{floatformat(abs(rounded), f'{places}g')}"
+    # Pounds are written the British way whatever the locale: comma
+    # thousands, point decimals (Python's own formatting, exact for Decimal).
+    return f"{sign}£{abs(rounded):,.{places}f}"
 
 
 class MoneyColumn(tables.Column):

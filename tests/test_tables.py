@@ -311,3 +311,31 @@ def test_render_methods_get_the_arguments_they_ask_for_on_every_row():
         assert "aprons-A2" in first
         assert "GLOVES" in second
         assert "APRONS" in second
+
+
+@given(
+    st.decimals(
+        min_value=Decimal("-1e12"),
+        max_value=Decimal("1e12"),
+        allow_nan=False,
+        allow_infinity=False,
+        places=6,
+    ),
+    st.sampled_from([2, 4]),
+)
+def test_formatted_money_reads_back_as_the_rounded_amount(amount, places):
+    """Whatever the amount: pounds sign, commas every three digits, the
+    project's rounding, and the figure reads back exactly."""
+    from alliance_procurement.money import to_pennies, to_unit_price
+
+    shown = format_money(amount, places)
+    rounded = to_pennies(amount) if places == 2 else to_unit_price(amount)
+    negative = shown.startswith("-")
+    assert shown.removeprefix("-").startswith("£")
+    whole, fraction = shown.removeprefix("-").removeprefix("£").split(".")
+    assert len(fraction) == places
+    groups = whole.split(",")
+    assert 1 <= len(groups[0]) <= 3
+    assert all(len(group) == 3 for group in groups[1:])
+    figure = Decimal(whole.replace(",", "") + "." + fraction)
+    assert (-figure if negative else figure) == rounded
