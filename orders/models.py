@@ -90,6 +90,14 @@ class Requisition(models.Model):
             models.Index(
                 fields=["status", "submitted_at"], name="requisition_status_sub"
             ),
+            # The tracking list: a trust's newest first, page 1 without a sort.
+            models.Index(
+                fields=["trust", "-created_at", "-id"], name="requisition_trust_newest"
+            ),
+            # Who raised requisitions in a trust (the list's requester filter).
+            models.Index(
+                fields=["trust", "requester"], name="requisition_trust_requester"
+            ),
         ]
 
     def __str__(self) -> str:

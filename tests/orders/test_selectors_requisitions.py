@@ -124,3 +124,23 @@ def test_actions_hide_cancel_once_pooled(requisitioner, approver, item, trust):
     submitted = Requisition.objects.get(pk=submitted.pk)
     actions = selectors.requisition_actions(user=requisitioner, requisition=submitted)
     assert not actions.cancel
+
+
+def test_requester_filter_lists_who_raised_requisitions_in_the_trust(trust):
+    """Everyone who raised one in the trust (even after moving trust), no one
+    else: not other trusts' requesters, not members who raised none."""
+    other_trust = factories.TrustFactory(code="SECAMB")
+    item = priced_item([trust, other_trust])
+    raised = trust_user(trust, Role.REQUISITIONER)
+    moved = trust_user(trust, Role.REQUISITIONER)
+    trust_user(trust, Role.REQUISITIONER)  # a member who raised none
+    elsewhere = trust_user(other_trust, Role.REQUISITIONER)
+    for user in (raised, moved, elsewhere):
+        make_submitted(user, [(item, 1)])
+    moved.membership.trust = other_trust
+    moved.membership.save(update_fields=["trust"])
+
+    listed = set(selectors.requesters_of_trust(trust))
+
+    assert listed == {raised, moved}
+    assert selectors.requesters_of_trust(None).count() == 0
