@@ -12,14 +12,12 @@ import json
 import queue
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -39,6 +37,7 @@ from tests.integration.conftest import (
     app_database_url,
     fault_figure,
 )
+from tests.integration.threads import run_together
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -51,32 +50,6 @@ NUMBERINGS_PER_PROCESS = 12
 # nothing saved. A line approved while a round commits is not a reason to
 # refuse: it waits for the next round.
 COMMIT_REFUSALS = {"pooled_elsewhere", "nothing_to_pool"}
-
-
-def _run_together(calls, *, timeout: float = 120):
-    """Run each call in its own thread, released together; return outcomes."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = call()
-        except Exception as exc:
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=run, args=(index, call))
-        for index, call in enumerate(calls)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return outcomes
 
 
 def _member(trust, **roles):
@@ -202,7 +175,7 @@ def test_requisitions_raised_and_approved_while_two_rounds_commit(run):
         )
 
     began = time.monotonic()
-    outcomes = _run_together(
+    outcomes = run_together(
         [person(n) for n in range(THREADS)] + [commit(r) for r in rounds]
     )
     elapsed = time.monotonic() - began

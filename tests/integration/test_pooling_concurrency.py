@@ -4,7 +4,7 @@ import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -20,6 +20,7 @@ from tests.factories import (
     UserFactory,
     contract_item_with_tiers,
 )
+from tests.integration.threads import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -51,30 +52,6 @@ def buyer():
     return UserFactory(membership__is_buyer=True)
 
 
-def _run_together(*calls, timeout: float = 30):
-    """Run each call in its own thread, started together; return results."""
-    start = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            start.wait(timeout)
-            results[index] = call()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=worker, args=(n, call)) for n, call in enumerate(calls)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-    return results
-
-
 def _no_line_pooled_twice():
     return not (
         Allocation.objects.filter(is_cancelled=False)
@@ -97,7 +74,7 @@ def test_two_commits_of_one_round_make_one_set_of_orders(lines, buyer):
             )
         ]
 
-    first, second = _run_together(commit, commit)
+    first, second = run_together([commit, commit])
     assert first == second
     assert len(first) == 1
     assert JointPurchaseOrder.objects.count() == 1
@@ -113,7 +90,7 @@ def test_commits_of_two_rounds_sharing_lines_pool_each_line_once(lines, buyer):
             round_id=pooling_round.pk, buyer=buyer
         )
 
-    results = _run_together(commit(rounds[0]), commit(rounds[1]))
+    results = run_together([commit(rounds[0]), commit(rounds[1])])
     winners = [r for r in results if isinstance(r, list)]
     losers = [r for r in results if isinstance(r, Exception)]
     assert len(winners) == 1
@@ -144,11 +121,9 @@ def test_without_row_locks_a_line_is_still_pooled_once(lines, buyer, monkeypatch
 
     monkeypatch.setattr(selectors, "build_preview", build_then_wait)
     rounds = [PoolingRoundFactory(cut_off=timezone.now()) for _ in range(2)]
-    results = _run_together(
-        *(
-            lambda r=r: services.pooling_round_commit(round_id=r.pk, buyer=buyer)
-            for r in rounds
-        )
+    results = run_together(
+        lambda r=r: services.pooling_round_commit(round_id=r.pk, buyer=buyer)
+        for r in rounds
     )
     losers = [r for r in results if isinstance(r, Exception)]
     assert len(losers) == 1
@@ -181,7 +156,7 @@ def test_order_numbers_have_no_gaps_when_transactions_roll_back(db):
 
         return call
 
-    results = _run_together(*(take(abort=n % 3 == 0) for n in range(9)))
+    results = run_together(take(abort=n % 3 == 0) for n in range(9))
     taken = sorted(number for result in results for number in result)
     year = timezone.localdate().year
     assert taken == [f"AP-{year}-{n:06d}" for n in range(1, 7)]

@@ -5,19 +5,18 @@ starts them together. DESIGN §4: two approvers at once give one approval and
 one clear refusal; numbers are never shared.
 """
 
-import threading
 import time
 from unittest.mock import patch
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 
 from orders.models import Requisition, RequisitionEvent
 from orders.services import requisitions as services
 from orders.services.requisitions import LineInput
 from tests import factories
+from tests.integration.threads import run_together
 from tests.orders.requisition_helpers import (  # noqa: F401 -- fixtures
     fast_passwords_fixture,
     future,
@@ -28,31 +27,6 @@ from tests.orders.requisition_helpers import (  # noqa: F401 -- fixtures
 from trusts.models import Role
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _run_together(calls):
-    """Run each call in its own thread, started together; return outcomes."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = call()
-        except Exception as exc:
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=run, args=(index, call))
-        for index, call in enumerate(calls)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 def test_two_approvers_at_once_give_one_approval_and_one_refusal(trust):
@@ -69,7 +43,7 @@ def test_two_approvers_at_once_give_one_approval_and_one_refusal(trust):
         return original(locked, approver)
 
     with patch.object(services, "_check_decidable", slow_check):
-        outcomes = _run_together(
+        outcomes = run_together(
             [
                 lambda approver=approver: services.requisition_approve(
                     requisition_id=requisition.pk, approver=approver
@@ -98,7 +72,7 @@ def test_approval_and_rejection_at_once_give_one_decision(trust):
     requester = trust_user(trust, Role.REQUISITIONER)
     first, second = (trust_user(trust, Role.APPROVER) for _ in range(2))
     requisition = make_submitted(requester, [(priced_item([trust]), 3)])
-    outcomes = _run_together(
+    outcomes = run_together(
         [
             lambda: services.requisition_approve(
                 requisition_id=requisition.pk, approver=first
@@ -131,7 +105,7 @@ def test_concurrent_drafts_get_distinct_consecutive_numbers(trust):
             lines=[LineInput(item_id=item.pk, quantity=1)],
         )
 
-    outcomes = _run_together(
+    outcomes = run_together(
         [lambda requester=requester: create(requester) for requester in requesters]
     )
     assert all(isinstance(o, Requisition) for o in outcomes), outcomes
@@ -146,7 +120,7 @@ def test_first_drafts_of_a_new_year_create_one_counter(trust):
     site = factories.SiteFactory(trust=trust)
     cost_centre = factories.CostCentreFactory(trust=trust)
     item = priced_item([trust])
-    outcomes = _run_together(
+    outcomes = run_together(
         [
             lambda requester=requester: services.requisition_create(
                 requester=requester,
