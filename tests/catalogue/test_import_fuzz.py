@@ -11,9 +11,7 @@ import csv
 import io
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.urls import reverse
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
@@ -22,6 +20,7 @@ from catalogue import services
 from catalogue.models import Category, Item
 from suppliers.models import ImportBatch
 from tests import factories
+from tests.suppliers.import_pages import upload_and_confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -274,20 +273,11 @@ def test_import_pages_answer_every_file(db, client, contract_manager):
         data, header, rows, encoding = file
         _reset_catalogue()
         before = _snapshot()
-        upload = SimpleUploadedFile("catalogue.csv", data, content_type="text/csv")
-        response = client.post(reverse("suppliers:import-catalogue"), {"file": upload})
-        assert response.status_code in (200, 302)
-        assert _snapshot() == before
-        if response.status_code == 200:
-            return
-        assert client.get(response["Location"]).status_code == 200
-        batch = ImportBatch.objects.order_by("-pk").first()
-        confirmed = client.post(
-            reverse("suppliers:import-confirm", kwargs={"pk": batch.pk})
+        batch = upload_and_confirm(
+            client, "suppliers:import-catalogue", data, _snapshot
         )
-        assert confirmed.status_code == 302
-        assert client.get(confirmed["Location"]).status_code == 200
-        batch.refresh_from_db()
+        if batch is None:
+            return
         if batch.status == ImportBatch.Status.APPLIED:
             assert rows
             if encoding in ("utf-8", "utf-8-sig"):

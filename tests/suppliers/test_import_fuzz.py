@@ -6,8 +6,6 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +20,7 @@ from suppliers.models import (
     PriceTier,
     Supplier,
 )
+from tests.suppliers.import_pages import upload_and_confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -188,23 +187,15 @@ def test_price_list_pages_answer_every_file(client, contract_manager, payload):
     contract = _world()
     client.force_login(contract_manager)
     before = _snapshot()
-    upload = SimpleUploadedFile("prices.csv", payload, content_type="text/csv")
-    response = client.post(
-        reverse("suppliers:import-price-list"),
-        {"contract": contract.reference, "file": upload},
+    batch = upload_and_confirm(
+        client,
+        "suppliers:import-price-list",
+        payload,
+        _snapshot,
+        contract=contract.reference,
     )
-    assert response.status_code in (200, 302)
-    assert _snapshot() == before
-    if response.status_code == 200:
+    if batch is None:
         return
-    assert client.get(response["Location"]).status_code == 200
-    batch = ImportBatch.objects.order_by("-pk").first()
-    confirmed = client.post(
-        reverse("suppliers:import-confirm", kwargs={"pk": batch.pk})
-    )
-    assert confirmed.status_code == 302
-    assert client.get(confirmed["Location"]).status_code == 200
-    batch.refresh_from_db()
     if batch.status != ImportBatch.Status.APPLIED:
         assert _snapshot() == before
     else:
