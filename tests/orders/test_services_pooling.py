@@ -623,3 +623,23 @@ def test_a_refused_commit_is_not_audited_as_committed(trusts, item, buyer):
     assert not AuditEvent.objects.filter(
         action="orders.pooling_round.committed"
     ).exists()
+
+
+def test_allocations_carry_their_requisitions_trust_site_and_cost_centre(
+    pooled_setup,
+):
+    """The copies that trust-scoped reads rely on (the database does not check
+    them) are the requisition's own, for every allocation."""
+    services.pooling_round_commit(
+        round_id=pooled_setup["round"].pk, buyer=pooled_setup["buyer"]
+    )
+    allocations = Allocation.objects.select_related("requisition_line__requisition")
+    assert allocations.count() == len(pooled_setup["lines"])
+    for allocation in allocations:
+        requisition = allocation.requisition_line.requisition
+        assert (allocation.trust_id, allocation.site_id, allocation.cost_centre_id) == (
+            requisition.trust_id,
+            requisition.site_id,
+            requisition.cost_centre_id,
+        )
+        assert allocation.share.trust_id == requisition.trust_id
