@@ -40,3 +40,43 @@ def test_filter_forms_render_their_selects_in_python():
     html = str(status)
     assert '<option value="issued" selected>' in html
     assert 'class="nhsuk-select' in html
+
+
+def test_a_single_select_marks_only_the_first_matching_option():
+    choices = [("a", "First"), ("a", "Again"), ("b", "B")]
+    django_html = forms.Select(choices=choices).render("x", "a")
+    quick_html = OptionsSelect(choices=choices).render("x", "a")
+    assert parse_html(quick_html) == parse_html(django_html)
+    assert quick_html.count(" selected") == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("empty_label", ["Any trust", None])
+@pytest.mark.parametrize("pick", ["none", "second", "missing"])
+def test_model_choices_same_html_as_django_in_one_plain_query(
+    empty_label, pick, django_assert_num_queries
+):
+    from trusts.models import Trust
+
+    trusts = [
+        Trust.objects.create(name=name, code=code, ods_code=ods)
+        for name, code, ods in [
+            ("North <East> & Co", "NE", "RX6"),
+            ("South West", "SW", "RYF"),
+            ("East of England", "EE", "RYC"),
+        ]
+    ]
+    value = {"none": None, "second": trusts[1].pk, "missing": 999_999}[pick]
+    field = forms.ModelChoiceField(
+        queryset=Trust.objects.order_by("name"), empty_label=empty_label
+    )
+    expected = forms.Select(choices=field.choices).render("trust", value)
+    quick = OptionsSelect(choices=field.choices)
+    with django_assert_num_queries(1) as captured:
+        rendered = quick.render("trust", value)
+    assert "CURSOR" not in captured.captured_queries[0]["sql"]
+    assert parse_html(rendered) == parse_html(expected)
+    assert "North &lt;East&gt; &amp; Co" in rendered
+    assert rendered.count(" selected") == (1 if pick == "second" else 0) + (
+        1 if pick == "none" and empty_label else 0
+    )
