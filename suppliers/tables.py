@@ -3,7 +3,12 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from alliance_procurement.tables import MoneyColumn, StatusTagColumn, UnitPriceColumn
+from alliance_procurement.tables import (
+    DateColumn,
+    MoneyColumn,
+    StatusTagColumn,
+    UnitPriceColumn,
+)
 from suppliers.models import Contract, FuelIndexPrice
 
 # Keep in step with templates suppliers/partials/_status_tag.html.
@@ -21,10 +26,10 @@ class ContractTable(tables.Table):
     trusts = tables.Column(
         accessor="pk", verbose_name=_("Trusts"), orderable=False, empty_values=()
     )
-    start_date = tables.DateColumn(
+    start_date = DateColumn(
         format="j M Y", verbose_name=_("Starts"), attrs={"td": {"class": "app-nowrap"}}
     )
-    end_date = tables.DateColumn(
+    end_date = DateColumn(
         format="j M Y", verbose_name=_("Ends"), attrs={"td": {"class": "app-nowrap"}}
     )
     status = StatusTagColumn(colours=CONTRACT_STATUS_COLOURS)
@@ -62,7 +67,7 @@ class ContractTable(tables.Table):
 
 
 class FuelIndexPriceTable(tables.Table):
-    effective_date = tables.DateColumn(format="j F Y")
+    effective_date = DateColumn(format="j F Y")
     price_per_litre = UnitPriceColumn(verbose_name=_("Price per litre"))
 
     caption = _("Dated prices")

@@ -3,7 +3,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from alliance_procurement.tables import MoneyColumn, StatusTagColumn
+from alliance_procurement.tables import DateColumn, MoneyColumn, StatusTagColumn
 from orders.models import JointPurchaseOrder
 
 STATUS_COLOURS = {
@@ -25,7 +25,7 @@ class JointPurchaseOrderTable(tables.Table):
     supplier = tables.Column(accessor="supplier__name", verbose_name=_("Supplier"))
     contract = tables.Column(accessor="contract__reference", verbose_name=_("Contract"))
     status = StatusTagColumn(colours=STATUS_COLOURS, verbose_name=_("Status"))
-    issued_at = tables.DateColumn(format="j M Y", verbose_name=_("Issued"), default="–")
+    issued_at = DateColumn(format="j M Y", verbose_name=_("Issued"), default="–")
     shown_net = MoneyColumn(verbose_name=_("Net"))
     shown_vat = MoneyColumn(verbose_name=_("VAT"))
     shown_gross = MoneyColumn(verbose_name=_("Gross"))

@@ -3,7 +3,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from alliance_procurement.tables import MoneyColumn, StatusTagColumn
+from alliance_procurement.tables import DateColumn, MoneyColumn, StatusTagColumn
 from orders.models import Requisition, RequisitionLine
 
 STATUS_COLOURS = {
@@ -29,8 +29,8 @@ class RequisitionTable(tables.Table):
         order_by=("requester__last_name", "requester__first_name"),
         verbose_name=_("Requester"),
     )
-    needed_by = tables.DateColumn(format="j M Y", verbose_name=_("Needed by"))
-    created_at = tables.DateColumn(format="j M Y", verbose_name=_("Created"))
+    needed_by = DateColumn(format="j M Y", verbose_name=_("Needed by"))
+    created_at = DateColumn(format="j M Y", verbose_name=_("Created"))
     estimated_total = MoneyColumn(verbose_name=_("Estimated total"))
 
     caption = _("Requisitions")
@@ -72,10 +72,10 @@ class ApprovedLineTable(tables.Table):
         attrs={"td": {"class": "nhsuk-table__cell--numeric"}},
     )
     unit = tables.Column(accessor="item__unit", verbose_name=_("Unit"))
-    needed_by = tables.DateColumn(
+    needed_by = DateColumn(
         accessor="requisition__needed_by", format="j M Y", verbose_name=_("Needed by")
     )
-    submitted_at = tables.DateTimeColumn(
+    submitted_at = DateColumn(
         accessor="requisition__submitted_at",
         format="j M Y H:i",
         verbose_name=_("Submitted"),
