@@ -11,9 +11,15 @@ shows its label, an empty value the column's default, then the column's or
 table's ``render``, then the link), working out once per table what does not
 change from row to row: each column's ``td`` attributes (per cell only when
 an attribute is callable, as django-tables2 allows), accessor, default and
-choice labels.
+choice labels. Model records are read attribute by attribute (django-tables2
+tries each step as a dictionary key first, an exception per step), and the
+project's own columns (plain, money, date, status) are rendered without
+working out which arguments their ``render`` takes.
 """
 
+import html
+
+import django_tables2 as tables
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -22,10 +28,17 @@ from django.utils.encoding import force_str
 from django.utils.formats import localize
 from django.utils.hashable import make_hashable
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from django_tables2.columns import ManyToManyColumn
 from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.utils import Accessor, call_with_appropriate
+
+from alliance_procurement.tables import (
+    DateColumn,
+    MoneyColumn,
+    StatusTagColumn,
+    UnitPriceColumn,
+)
 
 register = template.Library()
 
@@ -53,6 +66,12 @@ def _has_callable_attrs(column) -> bool:
 
 def _cell_text(column, value, context) -> str:
     if column.localize is None:
+        # Text needs no localising: escape it as the template would (Django's
+        # ``escape`` is ``html.escape``), without its lazy-text bookkeeping.
+        if context.autoescape and type(value) is str:
+            return html.escape(value)
+        if isinstance(value, SafeData):
+            return str(value)
         return render_value_in_context(value, context)
     if column.localize:
         return conditional_escape(localize(value, use_l10n=True))
@@ -60,6 +79,47 @@ def _cell_text(column, value, context) -> str:
 
 
 _NO_LABELS = object()
+_UNREAD = object()
+
+
+def _direct_render(table, bound_column):
+    """``f(value, stored)`` giving the cell content without django-tables2's
+    argument matching, or ``None`` when the column needs the general path."""
+    column = bound_column.column
+    if getattr(table, f"render_{bound_column.name}", None) is not None:
+        return None
+    kind = type(column)
+    if kind is tables.Column:
+        return lambda value, stored: value
+    if kind in (MoneyColumn, UnitPriceColumn, DateColumn):
+        return lambda value, stored: column.render(value)
+    if kind is StatusTagColumn:
+        return lambda value, stored: column.tag(stored, value)
+    return None
+
+
+def _plain_link(link) -> bool:
+    """``linkify=True`` with nothing more: a link to the record's own page."""
+    return (
+        link is not None
+        and link.url is None
+        and link.accessor is None
+        and not link.reverse_args
+        and not link.attrs
+    )
+
+
+def _model_path(record, bits):
+    """``record.a.b`` for accessor ``a__b``; ``_UNREAD`` when a step is not a
+    plain attribute (a callable), so django-tables2 must resolve it."""
+    value = record
+    for bit in bits:
+        value = getattr(value, bit, _UNREAD)
+        if value is None:
+            return None
+        if value is _UNREAD or callable(value):
+            return _UNREAD
+    return value
 
 
 class _Cells:
@@ -77,6 +137,10 @@ class _Cells:
         self.link = bound_column.link
         # Columns whose values django-tables2 treats specially keep its own path.
         self.library_only = isinstance(self.column, (BaseLinkColumn, ManyToManyColumn))
+        self.bits = tuple(self.accessor.split(Accessor.SEPARATOR))
+        self.parent_bits = self.bits[:-1]
+        self.direct = _direct_render(table, bound_column)
+        self.plain_link = _plain_link(self.link)
         self._labels: dict = {}
 
     def _choice_labels(self, record, parent):
@@ -98,27 +162,54 @@ class _Cells:
             self._labels[key] = labels
         return labels
 
+    def _value(self, record):
+        """``(value shown, stored value)``, as ``BoundRow`` reads them."""
+        if isinstance(record, models.Model):
+            parent = _model_path(record, self.parent_bits)
+            if parent is _UNREAD:
+                parent = self.parent.resolve(record, quiet=True)
+        else:
+            parent = self.parent.resolve(record, quiet=True)
+        if isinstance(parent, models.Model):
+            labels = self._choice_labels(record, parent)
+            if labels is not _NO_LABELS:
+                stored = getattr(parent, self.remainder)
+                return labels.get(make_hashable(stored), stored), stored
+            value = _model_path(parent, (self.remainder,))
+            if value is not _UNREAD:
+                return value, value
+        if not self.remainder:
+            return None, None
+        try:
+            value = self.accessor.resolve(record)
+        except Exception:  # django-tables2 shows the default then
+            value = None
+        return value, value
+
     def cell(self, row):
         if self.library_only:
             return row.get_cell(self.bound_column.name)
         record = row.record
-        value = None
-        parent = self.parent.resolve(record, quiet=True)
-        labels = (
-            self._choice_labels(record, parent)
-            if isinstance(parent, models.Model)
-            else _NO_LABELS
-        )
-        if labels is not _NO_LABELS:
-            stored = getattr(parent, self.remainder)
-            value = labels.get(make_hashable(stored), stored)
-        elif self.remainder:
-            try:
-                value = self.accessor.resolve(record)
-            except Exception:  # django-tables2 shows the default then
-                value = None
+        value, stored = self._value(record)
         if value in self.column.empty_values:
             return self.default
+        if self.direct is not None and not self.link:
+            return self.direct(value, stored)
+        if (
+            self.direct is not None
+            and self.plain_link
+            and isinstance(value, str)
+            and hasattr(record, "get_absolute_url")
+        ):
+            # What django-tables2's link writes when the value (text) has no
+            # page of its own: the record's page.
+            url = record.get_absolute_url()
+            content = self.direct(value, stored)
+            return (
+                content
+                if url is None
+                else format_html('<a href="{}">{}</a>', url, content)
+            )
         kwargs = {
             "value": value,
             "record": record,
@@ -127,7 +218,10 @@ class _Cells:
             "bound_row": row,
             "table": self.table,
         }
-        content = call_with_appropriate(self.render, kwargs)
+        if self.direct is not None:
+            content = self.direct(value, stored)
+        else:
+            content = call_with_appropriate(self.render, kwargs)
         return self.link(content, **kwargs) if self.link else content
 
 
@@ -140,14 +234,20 @@ def table_rows(context, table) -> SafeString:
         for column, _cells in columns
         if not _has_callable_attrs(column)
     }
-    html = []
+    # The template writes its own row class: only other row attributes count.
+    has_row_attrs = bool(table.row_attrs)
+    parts = []
     for row in table.paginated_rows:
-        row_attrs = "".join(
-            format_html(' {}="{}"', key, value)
-            for key, value in row.attrs.items()
-            if key != "class"
+        row_attrs = (
+            "".join(
+                format_html(' {}="{}"', key, value)
+                for key, value in row.attrs.items()
+                if key != "class"
+            )
+            if has_row_attrs
+            else ""
         )
-        html.append(f'<tr class="nhsuk-table__row"{row_attrs}>')
+        parts.append(f'<tr class="nhsuk-table__row"{row_attrs}>')
         for column, cells in columns:
             value = cells.cell(row)
             attrs = fixed.get(column.name)
@@ -155,6 +255,6 @@ def table_rows(context, table) -> SafeString:
                 column.current_value = value
                 column.current_record = row.record
                 attrs = _td_attrs(column)
-            html.append(f"<td{attrs}>{_cell_text(column, value, context)}</td>")
-        html.append("</tr>")
-    return mark_safe("".join(html))  # noqa: S308 -- every piece escaped above  # nosec B308 B703
+            parts.append(f"<td{attrs}>{_cell_text(column, value, context)}</td>")
+        parts.append("</tr>")
+    return mark_safe("".join(parts))  # noqa: S308 -- every piece escaped above  # nosec B308 B703

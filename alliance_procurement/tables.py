@@ -168,14 +168,19 @@ class StatusTagColumn(tables.Column):
     def colour_for(self, raw_value) -> str:
         return self.colours.get(str(raw_value), self.default_colour)
 
+    def tag(self, raw_value, label):
+        """The NHS tag for a stored status value showing ``label``."""
+        return format_html(
+            '<strong class="nhsuk-tag nhsuk-tag--{}">{}</strong>',
+            self.colour_for(raw_value),
+            label,
+        )
+
     def render(self, value, record, bound_column):
         # ``value`` is already the choice label; the colour keys on the stored
         # value, so read it from the record.
-        raw = Accessor(bound_column.accessor).resolve(record, quiet=True)
-        return format_html(
-            '<strong class="nhsuk-tag nhsuk-tag--{}">{}</strong>',
-            self.colour_for(raw),
-            value,
+        return self.tag(
+            Accessor(bound_column.accessor).resolve(record, quiet=True), value
         )
 
     def value(self, value):
