@@ -6,6 +6,9 @@ Columns:
   ``app-money``); exports the Decimal rounded to the penny.
 - ``UnitPriceColumn``: a unit price or fuel margin to 4 places, ``£1.3245``.
 - ``StatusTagColumn``: a status as an NHS tag, coloured per status value.
+- ``DateColumn``: a date, or a date and time in the local time zone, as the
+  ``date`` filter writes it (``format="j M Y"``); exports ISO 8601.
+
 Pagination:
 
 - ``KeysFirstPaginator``: for long lists (``table_pagination =
@@ -13,11 +16,6 @@ Pagination:
   sort are broken by primary key, so every row shows on exactly one page, and
   a page past the first finds its rows' keys first, skipping the earlier rows
   in the sort's index alone, then reads and joins only the page's own rows.
-
-Columns (continued):
-
-- ``DateColumn``: a date, or a date and time in the local time zone, as the
-  ``date`` filter writes it (``format="j M Y"``); exports ISO 8601.
 
 Export:
 
