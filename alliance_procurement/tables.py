@@ -11,11 +11,11 @@ Columns:
 
 Pagination:
 
-- ``KeysFirstPaginator``: for long lists (``table_pagination =
-  {"per_page": 25, "paginator_class": KeysFirstPaginator}``): ties on the
-  sort are broken by primary key, so every row shows on exactly one page, and
+- ``KeysFirstPaginator``: ties on the sort are broken by primary key, so
+  every row shows on exactly one page whatever column the user sorts by, and
   a page past the first finds its rows' keys first, skipping the earlier rows
   in the sort's index alone, then reads and joins only the page's own rows.
+- ``pages_of(25)``: a list view's ``table_pagination`` with that paginator.
 
 Export:
 
@@ -262,6 +262,12 @@ class KeysFirstPaginator(Paginator):
             data = queryset.filter(pk__in=queryset.values("pk")[bottom:top])
         window = BoundRows(data=data, table=rows.table, pinned_data=rows.pinned_data)
         return self._get_page(window, number, self)
+
+
+def pages_of(per_page: int) -> dict:
+    """``table_pagination`` for a list view: ``per_page`` rows a page, cut
+    by ``KeysFirstPaginator``."""
+    return {"per_page": per_page, "paginator_class": KeysFirstPaginator}
 
 
 def neutralise_formula(value):

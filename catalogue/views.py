@@ -6,7 +6,7 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from alliance_procurement.tables import ExportMixin
+from alliance_procurement.tables import ExportMixin, pages_of
 from catalogue import selectors
 from catalogue.filters import ItemFilter
 from catalogue.models import Item
@@ -19,7 +19,7 @@ class ItemListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView
     template_name = "catalogue/item_list.html"
     table_class = ItemTable
     filterset_class = ItemFilter
-    table_pagination = {"per_page": 25}
+    table_pagination = pages_of(25)
     export_name = "catalogue"
 
     def get_queryset(self):

@@ -12,7 +12,7 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
-from alliance_procurement.tables import ExportMixin
+from alliance_procurement.tables import ExportMixin, pages_of
 from suppliers import selectors, services
 from suppliers.filters import ContractFilter
 from suppliers.forms import CatalogueImportForm, PriceListImportForm
@@ -30,7 +30,7 @@ class ContractListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, Filter
     template_name = "suppliers/contract_list.html"
     table_class = ContractTable
     filterset_class = ContractFilter
-    table_pagination = {"per_page": 25}
+    table_pagination = pages_of(25)
     export_name = "contracts"
 
     def get_queryset(self):

@@ -3,6 +3,7 @@ and pages, only with less work per row."""
 
 import datetime
 import itertools
+import re
 import zoneinfo
 from decimal import Decimal
 
@@ -214,3 +215,47 @@ def test_lists_and_distinct_querysets_are_paged_as_usual(many_requisitions):
     assert [row.record.pk for row in page.object_list] == list(
         distinct.values_list("pk", flat=True)[10:20]
     )
+
+
+def _page_query(queries, table: str) -> str:
+    """The page's own query: the last to read rows of ``table`` with a LIMIT."""
+    return [
+        query["sql"]
+        for query in queries
+        if query["sql"].startswith(f'SELECT "{table}"."id"')
+        and re.search(r"LIMIT \d+$", query["sql"])
+    ][-1]
+
+
+@pytest.mark.parametrize(
+    ("url_name", "who", "sort", "table"),
+    [
+        ("catalogue:item-list", "requisitioner", "category", "catalogue_item"),
+        ("suppliers:contract-list", "buyer", "status", "suppliers_contract"),
+        ("orders:order-list", "buyer", "status", "orders_jointpurchaseorder"),
+        ("orders:requisition-list", "requisitioner", "status", "orders_requisition"),
+        ("orders:approved-lines", "buyer", "trust", "orders_requisitionline"),
+    ],
+)
+def test_every_list_sorted_by_any_column_breaks_ties_by_key(
+    url_name, who, sort, table, client_for, requisitioner, buyer
+):
+    """Sorted by a column many rows share (a status, a category), each page
+    is still one well-defined slice: the key decides between equals."""
+    from django.urls import reverse
+
+    factories.ItemFactory()
+    factories.ContractFactory()
+    factories.JointPurchaseOrderFactory()
+    factories.RequisitionFactory(
+        trust=requisitioner.membership.trust, requester=requisitioner
+    )
+    factories.ApprovedRequisitionLineFactory()
+    client = client_for({"requisitioner": requisitioner, "buyer": buyer}[who])
+    for direction in ("", "-"):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse(url_name), {"sort": direction + sort})
+        assert response.status_code == 200
+        order_by = _page_query(queries.captured_queries, table).split("ORDER BY")[1]
+        last = order_by.split("LIMIT")[0].strip().split(",")[-1].strip()
+        assert last.startswith(f'"{table}"."id"'), order_by

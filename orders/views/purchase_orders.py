@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from alliance_procurement.tables import ExportMixin
+from alliance_procurement.tables import ExportMixin, pages_of
 from orders.filters.purchase_orders import JointPurchaseOrderFilter
 from orders.forms.pooling import AllocationReceiveForm
 from orders.models import Allocation, JointPurchaseOrder
@@ -31,7 +31,7 @@ class OrderListView(RoleRequiredMixin, ExportMixin, SingleTableMixin, FilterView
     template_name = "orders/order_list.html"
     table_class = JointPurchaseOrderTable
     filterset_class = JointPurchaseOrderFilter
-    table_pagination = {"per_page": 25}
+    table_pagination = pages_of(25)
     export_name = "orders"
 
     def get_queryset(self):

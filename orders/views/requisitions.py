@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from alliance_procurement.tables import ExportMixin, KeysFirstPaginator
+from alliance_procurement.tables import ExportMixin, pages_of
 from orders.filters.requisitions import ApprovedLineFilter, RequisitionFilter
 from orders.forms import requisitions as forms
 from orders.models import Requisition
@@ -285,7 +285,7 @@ class RequisitionListView(RoleRequiredMixin, ExportMixin, SingleTableMixin, Filt
     table_class = RequisitionTable
     filterset_class = RequisitionFilter
     # The table paginates; the view must not count the rows a second time.
-    table_pagination = {"per_page": 25, "paginator_class": KeysFirstPaginator}
+    table_pagination = pages_of(25)
     export_name = "requisitions"
 
     def get_queryset(self):
@@ -304,7 +304,7 @@ class ApprovedLinesView(RoleRequiredMixin, ExportMixin, SingleTableMixin, Filter
     template_name = "orders/requisition_approved_lines.html"
     table_class = ApprovedLineTable
     filterset_class = ApprovedLineFilter
-    table_pagination = {"per_page": 50}
+    table_pagination = pages_of(50)
     export_name = "approved-lines"
 
     def get_queryset(self):
