@@ -186,6 +186,20 @@ class _Cells:
             value = None
         return value, value
 
+    def _linked_url(self, record):
+        """Where django-tables2's ``linkify=True`` points for this record: the
+        page of the object the column is named after if it has one (an
+        order's ``contract``), else the record's; ``_UNREAD`` when the
+        library must work it out."""
+        target = getattr(record, self.bound_column.name, _UNREAD)
+        if target is _UNREAD or callable(target):
+            return _UNREAD
+        if not hasattr(target, "get_absolute_url"):
+            if not hasattr(record, "get_absolute_url"):
+                return _UNREAD
+            target = record
+        return target.get_absolute_url()
+
     def cell(self, row):
         if self.library_only:
             return row.get_cell(self.bound_column.name)
@@ -195,21 +209,15 @@ class _Cells:
             return self.default
         if self.direct is not None and not self.link:
             return self.direct(value, stored)
-        if (
-            self.direct is not None
-            and self.plain_link
-            and isinstance(value, str)
-            and hasattr(record, "get_absolute_url")
-        ):
-            # What django-tables2's link writes when the value (text) has no
-            # page of its own: the record's page.
-            url = record.get_absolute_url()
-            content = self.direct(value, stored)
-            return (
-                content
-                if url is None
-                else format_html('<a href="{}">{}</a>', url, content)
-            )
+        if self.direct is not None and self.plain_link:
+            url = self._linked_url(record)
+            if url is not _UNREAD:
+                content = self.direct(value, stored)
+                return (
+                    content
+                    if url is None
+                    else format_html('<a href="{}">{}</a>', url, content)
+                )
         kwargs = {
             "value": value,
             "record": record,

@@ -72,6 +72,12 @@ def test_requisition_rows_match_django_tables2_cell_for_cell():
         assert f">{label}</strong>" in ours
 
 
+class LinkedContractTable(JointPurchaseOrderTable):
+    """The order table with its contract shown (``str``) and linked."""
+
+    contract = tables.Column(linkify=True)
+
+
 @pytest.mark.django_db
 def test_order_rows_match_django_tables2_with_an_unissued_order():
     """An order not issued yet shows the column's default for its date."""
@@ -82,11 +88,14 @@ def test_order_rows_match_django_tables2_with_an_unissued_order():
     factories.JointPurchaseOrderFactory(contract=issued.contract)
     buyer = factories.UserFactory(membership__is_buyer=True)
     queryset = joint_orders_list(buyer).order_by("number")
-    table = _configured(JointPurchaseOrderTable(queryset))
+    table = _configured(LinkedContractTable(queryset))
     context = Context({})
     ours = table_rows(context, table)
     assert parse_html(ours) == parse_html(_library_rows(table, context))
     assert ">1 Jul 2026<" in ours  # 23:30 UTC on 30 June is 1 July in London
+    # A linked column named after a related object links to that object's page.
+    assert f'<a href="{issued.contract.get_absolute_url()}">' in ours
+    assert f'<a href="{issued.get_absolute_url()}">' in ours
     assert ">–<" in ours
 
 
