@@ -287,8 +287,9 @@ def _create_allocations(
     return _bulk_create_allocations(candidates, plan)
 
 
-def _candidate_rows_sql(candidates: QuerySet[RequisitionLine]) -> tuple[str, tuple]:
-    rows = candidates.order_by().values_list(
+def _candidate_rows(candidates: QuerySet[RequisitionLine]) -> QuerySet:
+    """Each candidate line as ``(id, item, quantity, trust, site, cost centre)``."""
+    return candidates.order_by().values_list(
         "pk",
         "item_id",
         "quantity",
@@ -296,7 +297,10 @@ def _candidate_rows_sql(candidates: QuerySet[RequisitionLine]) -> tuple[str, tup
         "requisition__site_id",
         "requisition__cost_centre_id",
     )
-    return rows.query.sql_with_params()
+
+
+def _candidate_rows_sql(candidates: QuerySet[RequisitionLine]) -> tuple[str, tuple]:
+    return _candidate_rows(candidates).query.sql_with_params()
 
 
 def _insert_allocations_in_sql(candidates: QuerySet[RequisitionLine], plan) -> int:
@@ -348,14 +352,7 @@ def _insert_allocations_in_sql(candidates: QuerySet[RequisitionLine], plan) -> i
 
 def _bulk_create_allocations(candidates: QuerySet[RequisitionLine], plan) -> int:
     """The same allocations through the ORM, for SQLite and small rounds."""
-    rows = candidates.order_by("pk").values_list(
-        "pk",
-        "item_id",
-        "quantity",
-        "requisition__trust_id",
-        "requisition__site_id",
-        "requisition__cost_centre_id",
-    )
+    rows = _candidate_rows(candidates).order_by("pk")
     batch: list[Allocation] = []
     inserted = 0
     for line_id, item_id, quantity, trust_id, site_id, cost_centre_id in rows:
