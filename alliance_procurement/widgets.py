@@ -5,7 +5,8 @@ builds a dictionary of context per option; a model choice field also reads
 its choices through a server-side cursor (three round trips to PostgreSQL).
 On a list page's filter form that cost more than the page's rows.
 ``OptionsSelect`` writes the same markup directly, escaped the same way, and
-reads a model choice field's rows with one plain query.
+reads a model choice field's rows with one plain query, or from the cache for
+models whose choices are kept (``alliance_procurement.choices``).
 """
 
 from django import forms
@@ -14,13 +15,17 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from alliance_procurement.choices import is_kept, kept_choices
+
 
 def _choices(choices):
-    """``(value, label)`` pairs; a model field's rows fetched in one query."""
+    """``(value, label)`` pairs; a model field's rows kept or fetched in one query."""
     if not isinstance(choices, ModelChoiceIterator):
         return choices
     field = choices.field
     head = [] if field.empty_label is None else [("", field.empty_label)]
+    if is_kept(field.queryset.model):
+        return head + kept_choices(field)
     return head + [choices.choice(obj) for obj in choices.queryset.all()]
 
 
