@@ -95,7 +95,10 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "trusts.context_processors.membership",
             ],
-            "libraries": {"app_tables": "alliance_procurement.table_tags"},
+            "libraries": {
+                "app_forms": "alliance_procurement.form_tags",
+                "app_tables": "alliance_procurement.table_tags",
+            },
         },
     },
 ]

@@ -28,6 +28,7 @@ from django.utils.encoding import force_str
 from django.utils.formats import localize
 from django.utils.hashable import make_hashable
 from django.utils.html import conditional_escape, format_html
+from django.utils.http import urlencode
 from django.utils.safestring import SafeData, SafeString, mark_safe
 from django_tables2.columns import ManyToManyColumn
 from django_tables2.columns.linkcolumn import BaseLinkColumn
@@ -265,4 +266,46 @@ def table_rows(context, table) -> SafeString:
                 attrs = _td_attrs(column)
             parts.append(f"<td{attrs}>{_cell_text(column, value, context)}</td>")
         parts.append("</tr>")
+    return mark_safe("".join(parts))  # noqa: S308 -- every piece escaped above  # nosec B308 B703
+
+
+def _query_string(request, updates: dict, removal: str) -> str:
+    """``?…`` for this request with ``updates`` set and ``removal`` dropped,
+    escaped: what django-tables2's ``{% querystring_replace %}`` writes."""
+    params = dict(request.GET)
+    params.update(updates)
+    params.pop(removal, None)
+    return html.escape("?" + urlencode(params, doseq=True))
+
+
+@register.simple_tag(takes_context=True)
+def table_head(context, table) -> SafeString:
+    """The header row's ``<th>`` cells: each sortable header a link that sorts
+    by it (back to page 1) and carries ``aria-sort``."""
+    request = context["request"]
+    order_field = table.prefixed_order_by_field
+    page_field = table.prefixed_page_field
+    parts = []
+    for column in table.columns:
+        th = column.attrs.get("th", {})
+        classes = "nhsuk-table__header"
+        if th.get("class"):
+            classes += " " + conditional_escape(th["class"])
+        attrs = f' class="{classes}"'
+        header = render_value_in_context(column.header, context)
+        if column.orderable:
+            alias = column.order_by_alias
+            if column.is_ordered:
+                sort = "descending" if alias.is_descending else "ascending"
+            else:
+                sort = "none"
+            attrs += f' aria-sort="{sort}"'
+            href = _query_string(request, {order_field: alias.next}, page_field)
+            header = f'<a href="{href}">{header}</a>'
+        attrs += "".join(
+            format_html(' {}="{}"', key, value)
+            for key, value in th.items()
+            if key != "class"
+        )
+        parts.append(f'<th scope="col"{attrs}>{header}</th>')
     return mark_safe("".join(parts))  # noqa: S308 -- every piece escaped above  # nosec B308 B703

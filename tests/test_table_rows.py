@@ -9,16 +9,24 @@ from decimal import Decimal
 
 import django_tables2 as tables
 import pytest
+from django import forms
 from django.core.paginator import Paginator
 from django.db import connection
-from django.template import Context
+from django.template import Context, Template
 from django.test import RequestFactory
 from django.test.html import parse_html
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from alliance_procurement.table_tags import _cell_text, _td_attrs, table_rows
-from alliance_procurement.tables import DateColumn, KeysFirstPaginator
+from alliance_procurement.form_tags import form_field
+from alliance_procurement.forms import NHSFormMixin
+from alliance_procurement.table_tags import (
+    _cell_text,
+    _td_attrs,
+    table_head,
+    table_rows,
+)
+from alliance_procurement.tables import DateColumn, KeysFirstPaginator, MoneyColumn
 from orders.models import JointPurchaseOrder, Requisition
 from orders.selectors.purchase_orders import joint_orders_list
 from orders.tables.purchase_orders import JointPurchaseOrderTable
@@ -268,3 +276,72 @@ def test_every_list_sorted_by_any_column_breaks_ties_by_key(
         order_by = _page_query(queries.captured_queries, table).split("ORDER BY")[1]
         last = order_by.split("LIMIT")[0].strip().split(",")[-1].strip()
         assert last.startswith(f'"{table}"."id"'), order_by
+
+
+# The header row and a form field as the templates wrote them before they were
+# written in Python: the reference the tags must match.
+LIBRARY_HEAD = """{% load django_tables2 %}{% for column in table.columns %}
+<th scope="col" class="nhsuk-table__header{% if column.attrs.th.class %} {{ column.attrs.th.class }}{% endif %}"{% if column.orderable %} aria-sort="{% if column.is_ordered %}{% if column.order_by_alias.is_descending %}descending{% else %}ascending{% endif %}{% else %}none{% endif %}"{% endif %}{% for key, value in column.attrs.th.items %}{% if key != "class" %} {{ key }}="{{ value }}"{% endif %}{% endfor %}>
+{% if column.orderable %}
+<a href="{% querystring_replace table.prefixed_order_by_field=column.order_by_alias.next without table.prefixed_page_field %}">{{ column.header }}</a>
+{% else %}
+{{ column.header }}
+{% endif %}
+</th>
+{% endfor %}"""  # noqa: E501
+
+TEMPLATE_FIELD = """<div class="nhsuk-form-group{% if field.errors %} nhsuk-form-group--error{% endif %}">
+  <label class="nhsuk-label" for="{{ field.id_for_label }}">{{ field.label }}</label>
+  {% if field.help_text %}<div class="nhsuk-hint" id="{{ field.id_for_label }}-hint">{{ field.help_text }}</div>{% endif %}
+  {% for error in field.errors %}<span class="nhsuk-error-message" id="{{ field.id_for_label }}-error"><span class="nhsuk-u-visually-hidden">Error:</span> {{ error }}</span>{% endfor %}
+  {{ field }}
+</div>"""  # noqa: E501
+
+
+class _HeadTable(tables.Table):
+    name = tables.Column(verbose_name="Name <& more>")
+    total = MoneyColumn(attrs={"th": {"data-sum": "yes"}})
+    note = tables.Column(orderable=False, attrs={"th": {"class": "x<y"}})
+
+
+@pytest.mark.parametrize("sort", [None, "name", "-name", "-total"])
+@pytest.mark.parametrize(
+    "query", [{}, {"page": "3", "status": "issued", "q": "a&b"}, {"tag": ["x", "y"]}]
+)
+def test_header_row_matches_the_library_template(sort, query):
+    params = dict(query)
+    if sort:
+        params["sort"] = sort
+    request = RequestFactory().get("/list/", params)
+    table = _HeadTable([{"name": "a", "total": Decimal("1"), "note": "n"}])
+    tables.RequestConfig(request, paginate={"per_page": 10}).configure(table)
+    context = Context({"table": table, "request": request})
+    expected = Template(LIBRARY_HEAD).render(context)
+    assert parse_html(table_head(context, table)) == parse_html(expected)
+
+
+def test_header_links_sort_back_to_page_one_keeping_the_filters():
+    request = RequestFactory().get("/list/", {"page": "3", "status": "issued"})
+    table = _HeadTable([])
+    tables.RequestConfig(request).configure(table)
+    html = table_head(Context({"request": request}), table)
+    assert 'href="?status=issued&amp;sort=name"' in html
+    assert 'aria-sort="none"' in html
+    assert "Name &lt;&amp; more&gt;" in html
+    assert "page=" not in html
+
+
+class _FieldForm(NHSFormMixin, forms.Form):
+    month = forms.CharField(label="Issued <in>", help_text="A month & year.")
+    supplier = forms.ChoiceField(choices=[("", "Any"), ("1", "Acme")])
+
+
+@pytest.mark.parametrize("data", [None, {"month": "", "supplier": "9"}])
+def test_form_field_matches_the_template_it_replaced(data):
+    form = _FieldForm(data)
+    form.is_valid()
+    for field in form:
+        expected = Template(TEMPLATE_FIELD).render(Context({"field": field}))
+        assert parse_html(form_field(field)) == parse_html(expected)
+    if data:
+        assert "nhsuk-form-group--error" in form_field(form["month"])
