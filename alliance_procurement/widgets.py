@@ -9,11 +9,13 @@ reads a model choice field's rows with one plain query, or from the cache for
 models whose choices are kept (``alliance_procurement.choices``).
 """
 
+import html
+
 from django import forms
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html
+from django.utils.safestring import SafeData, mark_safe
 
 from alliance_procurement.choices import is_kept, kept_choices
 
@@ -29,6 +31,14 @@ def _choices(choices):
     return head + [choices.choice(obj) for obj in choices.queryset.all()]
 
 
+def _escaped(text) -> str:
+    """``conditional_escape`` without its lazy-text bookkeeping: safe text as
+    it is, anything else through ``html.escape`` as Django's ``escape`` does."""
+    if isinstance(text, SafeData):
+        return str(text)
+    return html.escape(str(text))
+
+
 class OptionsSelect(forms.Select):
     """A ``Select`` whose options are written in Python (same HTML as Django's)."""
 
@@ -36,7 +46,7 @@ class OptionsSelect(forms.Select):
         wanted = set(self.format_value(value))
         selected_one = False
 
-        def option(value, label):
+        def option(value, label) -> str:
             nonlocal selected_one
             text = "" if value is None else str(value)
             # A single select marks only the first matching option, as Django does.
@@ -44,33 +54,22 @@ class OptionsSelect(forms.Select):
                 self.allow_multiple_selected or not selected_one
             )
             selected_one |= selected
-            return text, " selected" if selected else "", label
+            mark = " selected" if selected else ""
+            return f'<option value="{_escaped(text)}"{mark}>{_escaped(label)}</option>'
 
         parts = []
         for value_or_group, label in _choices(self.choices):
             if isinstance(label, (list, tuple)):
+                options = "".join(option(v, sub) for v, sub in label)
                 parts.append(
-                    format_html(
-                        '<optgroup label="{}">{}</optgroup>',
-                        value_or_group,
-                        format_html_join(
-                            "",
-                            '<option value="{}"{}>{}</option>',
-                            (option(v, sub) for v, sub in label),
-                        ),
-                    )
+                    f'<optgroup label="{_escaped(value_or_group)}">{options}</optgroup>'
                 )
             else:
-                parts.append(
-                    format_html(
-                        '<option value="{}"{}>{}</option>',
-                        *option(value_or_group, label),
-                    )
-                )
+                parts.append(option(value_or_group, label))
         final_attrs = self.build_attrs(self.attrs, attrs)
         return format_html(
             '<select name="{}"{}>{}</select>',
             name,
             flatatt(final_attrs),
-            mark_safe("".join(parts)),  # noqa: S308 -- each part built by format_html  # nosec B308 B703
+            mark_safe("".join(parts)),  # noqa: S308 -- every option escaped above  # nosec B308 B703
         )
