@@ -101,7 +101,9 @@ def _half_up(numerator: int, denominator: int) -> int:
     return -((-numerator + half) // denominator)
 
 
-def _as_integer(value: Decimal, places: int) -> int | None:
+def as_integer(value: Decimal, places: int) -> int | None:
+    """``value`` in whole units of ``10 ** -places`` (pennies for 2), or
+    ``None`` when it has more places than that."""
     scaled = value.scaleb(places)
     return int(scaled) if scaled == scaled.to_integral_value() else None
 
@@ -121,9 +123,9 @@ def lines_money(
     and rates of 2 are worked in whole ten-thousandths and pennies, which
     gives the same half-up rounding as ``to_pennies`` many times faster.
     """
-    pooled = _as_integer(pooled_unit_price, 4)
-    standalone = _as_integer(standalone_unit_price, 4)
-    rate = _as_integer(vat_rate, 2)
+    pooled = as_integer(pooled_unit_price, 4)
+    standalone = as_integer(standalone_unit_price, 4)
+    rate = as_integer(vat_rate, 2)
     if pooled is None or standalone is None or rate is None:
         return _lines_money_decimal(
             quantity_counts, pooled_unit_price, standalone_unit_price, vat_rate

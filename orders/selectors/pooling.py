@@ -292,6 +292,73 @@ def sort_memory_raise(cursor) -> None:
     cursor.execute("SELECT set_config('work_mem', %s, true)", [POOLING_WORK_MEM])
 
 
+# Each line's money in PostgreSQL, from prices in whole ten-thousandths of a
+# pound and VAT rates in hundredths: integer arithmetic, rounded half away
+# from zero (half up) to the penny as ``allocation_money`` does, many times
+# faster than ``numeric``. Integer division truncates towards zero, so
+# ``(x + 50) / 100`` (and its mirror below zero) is x / 100 rounded so.
+_WHOLE_PENNIES = """
+    SELECT c.item_id, c.trust_id, SUM(money.net), SUM(
+               CASE WHEN money.vat_tenths < 0 THEN -((50 - money.vat_tenths) / 100)
+                    ELSE (money.vat_tenths + 50) / 100 END
+           ),
+           SUM(money.standalone_net)
+    FROM ({candidates}) AS c (item_id, quantity, trust_id)
+    JOIN unnest(
+        %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]
+    ) AS plan (item_id, trust_id, pooled, standalone, vat_rate)
+      ON plan.item_id = c.item_id AND plan.trust_id = c.trust_id
+    CROSS JOIN LATERAL (
+        SELECT c.quantity::bigint * plan.pooled AS pooled,
+               c.quantity::bigint * plan.standalone AS standalone
+    ) AS tenths
+    CROSS JOIN LATERAL (
+        SELECT net, standalone_net, net * plan.vat_rate AS vat_tenths
+        FROM (
+            SELECT CASE WHEN tenths.pooled < 0 THEN -((50 - tenths.pooled) / 100)
+                        ELSE (tenths.pooled + 50) / 100 END AS net,
+                   CASE WHEN tenths.standalone < 0
+                        THEN -((50 - tenths.standalone) / 100)
+                        ELSE (tenths.standalone + 50) / 100 END AS standalone_net
+        ) AS pennies
+    ) AS money
+    GROUP BY c.item_id, c.trust_id
+"""
+
+# The same with ``numeric`` prices and rates of any precision: PostgreSQL's
+# ``round(numeric, 2)`` rounds halves away from zero, which is half up.
+_NUMERIC = """
+    SELECT c.item_id, c.trust_id, SUM(money.net),
+           SUM(round(money.net * plan.vat_rate, 2)), SUM(money.standalone_net)
+    FROM ({candidates}) AS c (item_id, quantity, trust_id)
+    JOIN unnest(
+        %s::bigint[], %s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[]
+    ) AS plan (item_id, trust_id, pooled, standalone, vat_rate)
+      ON plan.item_id = c.item_id AND plan.trust_id = c.trust_id
+    CROSS JOIN LATERAL (
+        SELECT round(c.quantity * plan.pooled, 2) AS net,
+               round(c.quantity * plan.standalone, 2) AS standalone_net
+    ) AS money
+    GROUP BY c.item_id, c.trust_id
+"""
+
+
+def _in_whole_units(plan) -> dict | None:
+    """``plan`` with prices in ten-thousandths and rates in hundredths, or
+    ``None`` when one has more places than that."""
+    whole = {}
+    for key, (pooled, standalone, vat_rate) in plan.items():
+        scaled = (
+            pricing.as_integer(pooled, 4),
+            pricing.as_integer(standalone, 4),
+            pricing.as_integer(vat_rate, 2),
+        )
+        if None in scaled:
+            return None
+        whole[key] = scaled
+    return whole
+
+
 def pair_money_in_sql(
     *,
     cut_off: datetime.datetime,
@@ -301,14 +368,17 @@ def pair_money_in_sql(
     """Add up each (item, trust) pair's allocation money in PostgreSQL.
 
     ``plan`` gives per pair the pooled and standalone unit prices and the VAT
-    rate. Each line is rounded as ``allocation_money`` does: PostgreSQL's
-    ``round(numeric, 2)`` rounds halves away from zero, which is half up.
+    rate. Each line is rounded as ``allocation_money`` does, in whole pennies
+    when prices have at most 4 places and rates 2 (always, for prices the
+    database stores), else in ``numeric``.
     """
     if not plan:
         return {}
+    whole = _in_whole_units(plan)
     keys = list(plan)
+    values = whole or plan
     columns = [[key[0] for key in keys], [key[1] for key in keys]]
-    columns += [[plan[key][n] for key in keys] for n in range(3)]
+    columns += [[values[key][n] for key in keys] for n in range(3)]
     arrays = ["{" + ",".join(map(str, column)) + "}" for column in columns]
     if lines is None:
         lines = candidate_lines(cut_off=cut_off)
@@ -317,32 +387,26 @@ def pair_money_in_sql(
         .values_list("item_id", "quantity", "requisition__trust_id")
         .query.sql_with_params()
     )
-    sql = f"""
-        SELECT c.item_id, c.trust_id, SUM(money.net),
-               SUM(round(money.net * plan.vat_rate, 2)), SUM(money.standalone_net)
-        FROM ({candidates_sql}) AS c (item_id, quantity, trust_id)
-        JOIN unnest(
-            %s::bigint[], %s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[]
-        ) AS plan (item_id, trust_id, pooled, standalone, vat_rate)
-          ON plan.item_id = c.item_id AND plan.trust_id = c.trust_id
-        CROSS JOIN LATERAL (
-            SELECT round(c.quantity * plan.pooled, 2) AS net,
-                   round(c.quantity * plan.standalone, 2) AS standalone_net
-        ) AS money
-        GROUP BY c.item_id, c.trust_id
-    """  # noqa: S608 -- candidate SQL from the ORM; values are parameters
+    template = _WHOLE_PENNIES if whole else _NUMERIC
+    sql = template.format(candidates=candidates_sql)  # nosec B608
+    scale = -2 if whole else 0
     with transaction.atomic(), connection.cursor() as cursor:
         sort_memory_raise(cursor)
         cursor.execute(sql, (*params, *arrays))
-        return {
-            (item_id, trust_id): pricing.MoneyTotals(
+        totals = {}
+        for item_id, trust_id, net, vat, standalone_net in cursor.fetchall():
+            net, vat, standalone_net = (
+                Decimal(net).scaleb(scale),
+                Decimal(vat).scaleb(scale),
+                Decimal(standalone_net).scaleb(scale),
+            )
+            totals[(item_id, trust_id)] = pricing.MoneyTotals(
                 net=net,
                 vat=vat,
                 standalone_net=standalone_net,
                 savings=standalone_net - net,
             )
-            for item_id, trust_id, net, vat, standalone_net in cursor.fetchall()
-        }
+        return totals
 
 
 def build_preview(

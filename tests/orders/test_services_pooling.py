@@ -643,3 +643,41 @@ def test_allocations_carry_their_requisitions_trust_site_and_cost_centre(
             requisition.cost_centre_id,
         )
         assert allocation.share.trust_id == requisition.trust_id
+
+
+@pytest.mark.parametrize(
+    ("pooled", "standalone", "vat_rate"),
+    [
+        # Whole ten-thousandths: worked in integer pennies.
+        (Decimal("0.2999"), Decimal("0.3333"), Decimal("0.05")),
+        (Decimal("1.0050"), Decimal("2.5000"), Decimal("0.20")),
+        # More places than the database stores: worked in numeric.
+        (Decimal("0.29995"), Decimal("0.333333"), Decimal("0.175")),
+    ],
+)
+def test_preview_money_in_sql_is_each_line_rounded_half_up(
+    pooled_setup, pooled, standalone, vat_rate
+):
+    """Both ways of adding up a pair's money in SQL give the sum of every
+    line's ``allocation_money``, halves rounded up."""
+    cut_off = pooled_setup["round"].cut_off
+    lines = pooled_setup["lines"]
+    plan = {
+        (line.item_id, line.requisition.trust_id): (pooled, standalone, vat_rate)
+        for line in lines
+    }
+    totals = selectors.pair_money_in_sql(cut_off=cut_off, plan=plan)
+    for key in plan:
+        expected = pricing.MoneyTotals()
+        for line in lines:
+            if (line.item_id, line.requisition.trust_id) == key:
+                money = pricing.allocation_money(
+                    quantity=line.quantity,
+                    pooled_unit_price=pooled,
+                    standalone_unit_price=standalone,
+                    vat_rate=vat_rate,
+                )
+                expected += pricing.MoneyTotals(
+                    money.net, money.vat, money.standalone_net, money.savings
+                )
+        assert totals[key] == expected
