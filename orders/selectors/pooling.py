@@ -292,54 +292,46 @@ def sort_memory_raise(cursor) -> None:
     cursor.execute("SELECT set_config('work_mem', %s, true)", [POOLING_WORK_MEM])
 
 
-# Each line's money in PostgreSQL, from prices in whole ten-thousandths of a
-# pound and VAT rates in hundredths: integer arithmetic, rounded half away
-# from zero (half up) to the penny as ``allocation_money`` does, many times
-# faster than ``numeric``. Integer division truncates towards zero, so
-# ``(x + 50) / 100`` (and its mirror below zero) is x / 100 rounded so.
-_WHOLE_PENNIES = """
-    SELECT c.item_id, c.trust_id, SUM(money.net), SUM(
-               CASE WHEN money.vat_tenths < 0 THEN -((50 - money.vat_tenths) / 100)
-                    ELSE (money.vat_tenths + 50) / 100 END
-           ),
-           SUM(money.standalone_net)
+# Each (item, trust) pair's money in PostgreSQL, one row of ``money`` per line.
+_PAIR_MONEY = """
+    SELECT c.item_id, c.trust_id,
+           SUM(money.net), SUM(money.vat), SUM(money.standalone_net)
     FROM ({candidates}) AS c (item_id, quantity, trust_id)
     JOIN unnest(
-        %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]
+        %s::bigint[], %s::bigint[], %s::{kind}[], %s::{kind}[], %s::{kind}[]
     ) AS plan (item_id, trust_id, pooled, standalone, vat_rate)
       ON plan.item_id = c.item_id AND plan.trust_id = c.trust_id
-    CROSS JOIN LATERAL (
-        SELECT c.quantity::bigint * plan.pooled AS pooled,
-               c.quantity::bigint * plan.standalone AS standalone
-    ) AS tenths
-    CROSS JOIN LATERAL (
-        SELECT net, standalone_net, net * plan.vat_rate AS vat_tenths
-        FROM (
-            SELECT CASE WHEN tenths.pooled < 0 THEN -((50 - tenths.pooled) / 100)
-                        ELSE (tenths.pooled + 50) / 100 END AS net,
-                   CASE WHEN tenths.standalone < 0
-                        THEN -((50 - tenths.standalone) / 100)
-                        ELSE (tenths.standalone + 50) / 100 END AS standalone_net
-        ) AS pennies
-    ) AS money
+    CROSS JOIN LATERAL ({money}) AS money
     GROUP BY c.item_id, c.trust_id
 """
 
-# The same with ``numeric`` prices and rates of any precision: PostgreSQL's
+
+def _hundredths_half_up(x: str) -> str:
+    """SQL for integer ``x`` / 100 rounded half away from zero (half up):
+    integer division truncates towards zero."""
+    return f"CASE WHEN {x} < 0 THEN -((50 - {x}) / 100) ELSE ({x} + 50) / 100 END"
+
+
+# A line's money from prices in whole ten-thousandths of a pound and VAT rates
+# in hundredths, in whole pennies: integer arithmetic, rounded as
+# ``allocation_money`` does, many times faster than ``numeric``.
+_WHOLE_PENNIES = f"""
+    SELECT net, standalone_net, {_hundredths_half_up("net * plan.vat_rate")} AS vat
+    FROM (
+        SELECT {_hundredths_half_up("c.quantity::bigint * plan.pooled")} AS net,
+               {_hundredths_half_up("c.quantity::bigint * plan.standalone")}
+                   AS standalone_net
+    ) AS pennies
+"""  # noqa: S608  # nosec B608 -- fixed column names, no values
+
+# The same from ``numeric`` prices and rates of any precision: PostgreSQL's
 # ``round(numeric, 2)`` rounds halves away from zero, which is half up.
 _NUMERIC = """
-    SELECT c.item_id, c.trust_id, SUM(money.net),
-           SUM(round(money.net * plan.vat_rate, 2)), SUM(money.standalone_net)
-    FROM ({candidates}) AS c (item_id, quantity, trust_id)
-    JOIN unnest(
-        %s::bigint[], %s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[]
-    ) AS plan (item_id, trust_id, pooled, standalone, vat_rate)
-      ON plan.item_id = c.item_id AND plan.trust_id = c.trust_id
-    CROSS JOIN LATERAL (
+    SELECT net, standalone_net, round(net * plan.vat_rate, 2) AS vat
+    FROM (
         SELECT round(c.quantity * plan.pooled, 2) AS net,
                round(c.quantity * plan.standalone, 2) AS standalone_net
-    ) AS money
-    GROUP BY c.item_id, c.trust_id
+    ) AS pounds
 """
 
 
@@ -387,8 +379,11 @@ def pair_money_in_sql(
         .values_list("item_id", "quantity", "requisition__trust_id")
         .query.sql_with_params()
     )
-    template = _WHOLE_PENNIES if whole else _NUMERIC
-    sql = template.format(candidates=candidates_sql)  # nosec B608
+    sql = _PAIR_MONEY.format(  # nosec B608
+        candidates=candidates_sql,
+        kind="bigint" if whole else "numeric",
+        money=_WHOLE_PENNIES if whole else _NUMERIC,
+    )
     scale = -2 if whole else 0
     with transaction.atomic(), connection.cursor() as cursor:
         sort_memory_raise(cursor)
