@@ -258,7 +258,8 @@ def test_every_list_sorted_by_any_column_breaks_ties_by_key(
     url_name, who, sort, table, client_for, requisitioner, buyer
 ):
     """Sorted by a column many rows share (a status, a category), each page
-    is still one well-defined slice: the key decides between equals."""
+    is still one well-defined slice, and the export lists the rows in the
+    same order: the key decides between equals."""
     from django.urls import reverse
 
     factories.ItemFactory()
@@ -276,6 +277,21 @@ def test_every_list_sorted_by_any_column_breaks_ties_by_key(
         order_by = _page_query(queries.captured_queries, table).split("ORDER BY")[1]
         last = order_by.split("LIMIT")[0].strip().split(",")[-1].strip()
         assert last.startswith(f'"{table}"."id"'), order_by
+        # The export of every page keeps the same order, ties included.
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(
+                reverse(url_name), {"sort": direction + sort, "_export": "csv"}
+            )
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/csv")
+        export_query = [
+            query["sql"]
+            for query in queries.captured_queries
+            if query["sql"].startswith(f'SELECT "{table}"."id"')
+            and "ORDER BY" in query["sql"]
+        ][-1]
+        last = export_query.split("ORDER BY")[1].strip().split(",")[-1].strip()
+        assert last.startswith(f'"{table}"."id"'), export_query
 
 
 # The header row and a form field as the templates wrote them before they were
