@@ -11,6 +11,9 @@ from alliance_procurement.security import OTPRequiredAdminSite
 from reports import views as report_views
 from trusts import auth_views as trust_auth_views
 
+# A database that cannot answer is a 503 with Retry-After; anything else a 500.
+handler500 = "alliance_procurement.errors.server_error"
+
 # The admin asks for a verified second factor (settings.ADMIN_REQUIRE_OTP).
 admin.site.__class__ = OTPRequiredAdminSite
 

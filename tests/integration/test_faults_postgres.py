@@ -141,8 +141,9 @@ def _log(server: Server, private_postgres) -> str:
 def test_app_answers_every_request_after_postgres_restarts(
     app_on_private_postgres, private_postgres
 ):
-    """Each fast restart of PostgreSQL kills every kept connection; every
-    request once the server is back returns 200, none 500."""
+    """Each fast restart of PostgreSQL kills every kept connection; a request
+    while it is down gets 503 (try again), every request once the server is
+    back returns 200."""
     server, token = app_on_private_postgres
     path = "/api/v1/orders/"
     deadline = time.monotonic() + 120
@@ -181,6 +182,8 @@ def test_app_answers_every_request_after_postgres_restarts(
         recovered = time.monotonic()
         assert after == [200] * REQUESTS_AFTER_RESTART, _log(server, private_postgres)
         failed_during = [status for status in during if status != 200]
+        # While it is down, a request is told to try again (503), not a fault.
+        assert set(failed_during) <= {503}, _log(server, private_postgres)
         traffic = (
             f"while it restarted {len(during)} requests, {len(failed_during)} "
             f"failed ({sorted(set(failed_during))})"

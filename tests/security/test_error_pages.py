@@ -64,3 +64,34 @@ def test_forbidden_page_is_friendly(quiet_client, requisitioner):
     html = response.content.decode()
     assert "You do not have access to this page" in html
     assert "nhsuk-header" in html
+
+
+def test_a_database_that_cannot_answer_gives_503_with_retry_after(quiet_client):
+    """PostgreSQL down or restarting: the "unavailable" page, a 503 to retry."""
+    response = quiet_client.get("/__fail__/database-down/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    html = response.content.decode()
+    assert "Sorry, the service is unavailable for a moment" in html
+    assert "nhsuk-header" in html
+    assert SECRET_MARKER not in html
+    assert "OperationalError" not in html
+
+
+def test_an_api_client_gets_503_as_json(quiet_client):
+    response = quiet_client.get("/api/v1/__fail__/database-down/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert response.json() == {
+        "detail": "The service is unavailable for a moment. Try again shortly."
+    }
+
+
+def test_the_unavailable_page_needs_no_database_or_request():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        html = render_to_string("503.html")
+    assert len(queries) == 0
+    assert "Try again in a minute" in html

@@ -2,9 +2,11 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import OperationalError
 from django.http import Http404, HttpResponse
 from django.urls import path
 
+from alliance_procurement.urls import handler500  # noqa: F401 -- the project's
 from alliance_procurement.urls import urlpatterns as project_urlpatterns
 from orders.models import Requisition
 
@@ -25,6 +27,10 @@ def broken(request):
     raise RuntimeError(SECRET_MARKER)
 
 
+def database_down(request):
+    raise OperationalError(f"connection refused {SECRET_MARKER}")
+
+
 def leaky_requisition(request, pk):
     # Deliberately wrong: shows any requisition to anyone, for the walker's test.
     return HttpResponse(Requisition.objects.get(pk=pk).number)
@@ -34,6 +40,8 @@ urlpatterns = [
     path("__fail__/forbidden/", forbidden),
     path("__fail__/not-found/", not_found),
     path("__fail__/broken/", broken),
+    path("__fail__/database-down/", database_down),
+    path("api/v1/__fail__/database-down/", database_down),
     path(
         "__leak__/requisitions/<int:pk>/", leaky_requisition, name="leaky-requisition"
     ),
