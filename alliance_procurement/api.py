@@ -377,6 +377,11 @@ _ERROR_RESPONSES = {
     "404": ("Not found, or not visible to you.", _DETAIL_SCHEMA),
     "409": ("The object is not in a state that allows this action.", _DETAIL_SCHEMA),
     "429": ("Too many requests; wait and retry.", _DETAIL_SCHEMA),
+    "503": (
+        "The database is unavailable for a moment; retry after the Retry-After "
+        "seconds (alliance_procurement.errors).",
+        _DETAIL_SCHEMA,
+    ),
 }
 _HTTP_METHODS = ("get", "put", "patch", "post", "delete")
 
@@ -385,7 +390,8 @@ def schema_add_error_responses(result, generator, request, public):
     """drf-spectacular post-processing hook: document every API error answer.
 
     Adds, to each ``/api/`` operation that does not describe them itself, the
-    400, 401, 403, 404, 409 and 429 answers ``api_exception_handler`` gives.
+    400, 401, 403, 404, 409 and 429 answers ``api_exception_handler`` gives,
+    and the 503 of a database that cannot answer.
     """
     for path, operations in result.get("paths", {}).items():
         if not path.startswith("/api/"):

@@ -59,11 +59,13 @@ def test_every_api_row_is_in_the_schema(client):
 
 
 def test_every_operation_documents_its_errors(client):
-    """Each operation describes its 400, 401, 403, 404 and 409 answers."""
+    """Each operation describes its 400, 401, 403, 404, 409 and 503 answers."""
     schema = yaml.safe_load(client.get("/api/schema/").content)
     for item in schema["paths"].values():
         for operation in item.values():
-            assert {"400", "401", "403", "404", "409"} <= set(operation["responses"])
+            assert {"400", "401", "403", "404", "409", "503"} <= set(
+                operation["responses"]
+            )
 
 
 def test_docs_page_loads_its_assets_from_this_site(client):
