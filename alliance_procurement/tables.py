@@ -42,13 +42,14 @@ Example::
 """
 
 import datetime
+import functools
 from collections.abc import Mapping
 from decimal import Decimal
 
 import django_tables2 as tables
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone, translation
 from django.utils.html import format_html
 from django_tables2 import utils as django_tables2_utils
 from django_tables2.export import TableExport
@@ -185,6 +186,46 @@ class StatusTagColumn(tables.Column):
         return value
 
 
+# ``date`` format characters that read the time or the time zone; the others
+# (``j M Y``, ``d/m/Y``, ``l j F``) read only the day.
+_TIME_SPECIFIERS = frozenset("aAcefgGhHiIOPrsTuUZ")
+
+
+@functools.lru_cache(maxsize=64)
+def _reads_day_only(format_string: str) -> bool:
+    escaped = False
+    for char in format_string:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in _TIME_SPECIFIERS:
+            return False
+    return True
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_text(day: datetime.date, format_string: str, language: str | None) -> str:
+    # ``language`` is part of the key: month and day names are translated.
+    return dateformat.format(day, format_string)
+
+
+def date_text(value: datetime.date, format_name: str) -> str:
+    """``value`` as the ``date`` filter writes it with ``format_name`` (a
+    format or a format setting's name), a date and time in the local time zone.
+
+    A list shows hundreds of dates but few different days: a format that reads
+    only the day is worked out once per day, format and language.
+    """
+    local = timezone.template_localtime(value)
+    format_string = formats.get_format(format_name)
+    if not _reads_day_only(format_string):
+        return dateformat.format(local, format_string)
+    if isinstance(local, datetime.datetime):
+        local = local.date()
+    return _day_text(local, format_string, translation.get_language())
+
+
 class DateColumn(tables.Column):
     """A date, or a date and time shown in the local time zone.
 
@@ -200,7 +241,7 @@ class DateColumn(tables.Column):
         super().__init__(*args, **kwargs)
 
     def render(self, value):
-        return formats.date_format(timezone.template_localtime(value), self.format)
+        return date_text(value, self.format)
 
     def value(self, value):
         if isinstance(value, datetime.date):

@@ -16,7 +16,9 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.test.html import parse_html
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from hypothesis import given
+from hypothesis import strategies as st
 
 from alliance_procurement.form_tags import form_field
 from alliance_procurement.forms import NHSFormMixin
@@ -26,7 +28,12 @@ from alliance_procurement.table_tags import (
     table_head,
     table_rows,
 )
-from alliance_procurement.tables import DateColumn, KeysFirstPaginator, MoneyColumn
+from alliance_procurement.tables import (
+    DateColumn,
+    KeysFirstPaginator,
+    MoneyColumn,
+    date_text,
+)
 from orders.models import JointPurchaseOrder, Requisition
 from orders.selectors.purchase_orders import joint_orders_list
 from orders.tables.purchase_orders import JointPurchaseOrderTable
@@ -133,6 +140,51 @@ def test_date_column_writes_what_the_library_template_writes(value, fmt):
         assert row.get_cell("ours") == row.get_cell("library").strip()
         assert row.get_cell_value("ours") == row.get_cell_value("library")
     assert row.get_cell_value("ours") == value.isoformat()
+
+
+DATE_FORMATS = [
+    "j M Y",
+    "j F Y",
+    "l j F Y",
+    r"D jS \o\f F",
+    "d/m/Y",
+    "N E o W z t L b",
+    "j M Y H:i",
+    "j M Y, P",
+    r"j \M Y",
+    "I",
+    "SHORT_DATE_FORMAT",
+    "DATE_FORMAT",
+    "DATETIME_FORMAT",
+]
+
+
+@given(
+    moment=st.datetimes(
+        min_value=datetime.datetime(2020, 1, 1),  # noqa: DTZ001 -- naive bounds, as Hypothesis takes them
+        max_value=datetime.datetime(2032, 12, 31),  # noqa: DTZ001
+        timezones=st.sampled_from([datetime.UTC, zoneinfo.ZoneInfo("Asia/Tokyo")]),
+    ),
+    fmt=st.sampled_from(DATE_FORMATS),
+    as_day=st.booleans(),
+)
+def test_date_text_is_what_the_date_filter_writes(moment, fmt, as_day):
+    value = (
+        moment.astimezone(zoneinfo.ZoneInfo("Europe/London")).date()
+        if as_day
+        else moment
+    )
+    # Both languages in turn on the same day: a day's text kept for one must
+    # not be shown in the other.
+    for language in ("en-gb", "de", "en-gb"):
+        with timezone.override("Europe/London"), translation.override(language):
+            try:
+                expected = formats.date_format(timezone.template_localtime(value), fmt)
+            except TypeError:  # a time format for a date: refused alike
+                with pytest.raises(TypeError):
+                    date_text(value, fmt)
+                continue
+            assert date_text(value, fmt) == expected
 
 
 class UnsortedTable(RequisitionTable):
