@@ -175,11 +175,17 @@ def candidate_quantities(
     lines = lines.order_by()
     pairs: PairQuantities = {}
     if connection.vendor == "postgresql":
-        rows = lines.values_list("item_id", "requisition__trust_id").annotate(
-            total=Sum("quantity"), lines=Count("pk")
+        sql, params = (
+            lines.values_list("item_id", "requisition__trust_id")
+            .annotate(total=Sum("quantity"), lines=Count("pk"))
+            .query.sql_with_params()
         )
-        for item_id, trust_id, total, count in rows:
-            pairs[(item_id, trust_id)] = PairLines(total, count, None)
+        # Tens of thousands of integer rows: read them straight from the
+        # cursor, without the ORM's per-row converters.
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for item_id, trust_id, total, count in cursor.fetchall():
+                pairs[(item_id, trust_id)] = PairLines(total, count, None)
         return pairs
     rows = lines.values_list("item_id", "requisition__trust_id", "quantity").annotate(
         lines=Count("pk")
@@ -338,16 +344,26 @@ _NUMERIC = """
 def _in_whole_units(plan) -> dict | None:
     """``plan`` with prices in ten-thousandths and rates in hundredths, or
     ``None`` when one has more places than that."""
+    # Tens of thousands of pairs share a few thousand prices and three rates:
+    # each distinct value is converted once.
+    prices: dict[Decimal, int | None] = {}
+    rates: dict[Decimal, int | None] = {}
     whole = {}
     for key, (pooled, standalone, vat_rate) in plan.items():
-        scaled = (
-            pricing.as_integer(pooled, 4),
-            pricing.as_integer(standalone, 4),
-            pricing.as_integer(vat_rate, 2),
-        )
-        if None in scaled:
-            return None
-        whole[key] = scaled
+        scaled = []
+        for value, seen, places in (
+            (pooled, prices, 4),
+            (standalone, prices, 4),
+            (vat_rate, rates, 2),
+        ):
+            try:
+                number = seen[value]
+            except KeyError:
+                number = seen[value] = pricing.as_integer(value, places)
+            if number is None:
+                return None
+            scaled.append(number)
+        whole[key] = tuple(scaled)
     return whole
 
 
