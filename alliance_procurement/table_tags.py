@@ -279,6 +279,15 @@ def _query_string(request, updates: dict, removal: str) -> str:
 
 
 @register.simple_tag(takes_context=True)
+def page_query(context, param: str, number: int) -> str:
+    """``?…`` for this request showing page ``number`` of ``param``, every other
+    parameter kept (the template escapes it)."""
+    params = dict(context["request"].GET)
+    params[param] = [str(number)]
+    return "?" + urlencode(params, doseq=True)
+
+
+@register.simple_tag(takes_context=True)
 def table_head(context, table) -> SafeString:
     """The header row's ``<th>`` cells: each sortable header a link that sorts
     by it (back to page 1) and carries ``aria-sort``."""

@@ -131,6 +131,13 @@ def test_pagination_shows_previous_next_and_page_x_of_y():
     assert 'href="?page=3"' in html
 
 
+def test_pagination_links_keep_the_filters_and_sort():
+    """Previous and next keep every other parameter, repeated ones included."""
+    html = _render(RowTable([_row()] * 5), "?status=a&status=b&sort=name&page=2")
+    assert 'href="?status=a&amp;status=b&amp;sort=name&amp;page=1"' in html
+    assert 'href="?status=a&amp;status=b&amp;sort=name&amp;page=3"' in html
+
+
 def test_single_page_shows_no_pagination():
     """One page needs no pagination links."""
     assert "nhsuk-pagination" not in _render(RowTable([_row()]))

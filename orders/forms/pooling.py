@@ -41,3 +41,21 @@ class AllocationReceiveForm(NHSFormMixin, forms.Form):
         },
     )
     note = forms.CharField(label=_("Note (optional)"), max_length=300, required=False)
+
+
+class PreviewGroupFilterForm(NHSFormMixin, forms.Form):
+    """Find groups in a round's preview, sent by GET: by contract, by item."""
+
+    contract = forms.TypedChoiceField(
+        label=_("Contract"), coerce=int, required=False, empty_value=None
+    )
+    item = forms.CharField(
+        label=_("Item SKU or name contains"), max_length=100, required=False
+    )
+
+    def __init__(self, *args, contracts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contract"].choices = [("", _("All contracts"))] + [
+            (contract.pk, f"{contract.reference} – {contract.supplier.name}")
+            for contract in contracts
+        ]

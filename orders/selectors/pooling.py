@@ -129,6 +129,62 @@ class Preview:
         """The held requisition lines one by one (one query)."""
         return held_lines_for(self.pooling_round, self.held)
 
+    def contract_summaries(self) -> list["ContractSummary"]:
+        """One row per order the commit would make, by contract reference."""
+        summaries: dict[int, ContractSummary] = {}
+        trusts: dict[int, set[int]] = defaultdict(set)
+        for group in self.groups:
+            contract = group.contract
+            summary = summaries.get(contract.pk)
+            if summary is None:
+                summary = summaries[contract.pk] = ContractSummary(
+                    contract=contract,
+                    ceiling_left=self.remaining_ceilings.get(contract.pk),
+                )
+            summary.group_count += 1
+            summary.line_count += group.line_count
+            summary.money += group.money
+            trusts[contract.pk].update(share.trust.pk for share in group.shares)
+        for pk, summary in summaries.items():
+            summary.trust_count = len(trusts[pk])
+        return sorted(summaries.values(), key=lambda row: row.contract.reference)
+
+    def held_reasons(self) -> list[tuple[str, int]]:
+        """``(message, lines)`` per reason lines are held, most lines first."""
+        lines: Counter = Counter()
+        for pair in self.held:
+            lines[pair.message] += pair.line_count
+        return sorted(lines.items(), key=lambda row: (-row[1], row[0]))
+
+    def groups_matching(
+        self, *, contract_id: int | None = None, text: str = ""
+    ) -> list[PreviewGroup]:
+        """Groups on one contract (any when ``None``) whose item SKU or name
+        contains ``text`` (ignoring case), in the preview's order."""
+        needle = text.strip().casefold()
+        return [
+            group
+            for group in self.groups
+            if (contract_id is None or group.contract.pk == contract_id)
+            and (
+                not needle
+                or needle in group.item.sku.casefold()
+                or needle in group.item.name.casefold()
+            )
+        ]
+
+
+@dataclass
+class ContractSummary:
+    """What one order of the round would hold: its groups, lines and money."""
+
+    contract: Contract
+    ceiling_left: Decimal | None
+    group_count: int = 0
+    line_count: int = 0
+    trust_count: int = 0
+    money: pricing.MoneyTotals = field(default_factory=pricing.MoneyTotals)
+
 
 def pooling_rounds_list() -> QuerySet[PoolingRound]:
     """Rounds, newest first, with who opened them and how many orders they made."""

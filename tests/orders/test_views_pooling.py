@@ -337,3 +337,135 @@ def test_order_page_queries_do_not_grow_with_allocations(
             response = client.get(order.get_absolute_url())
         assert response.status_code == 200
     assert Decimal(order.net) == Decimal("10.00") * count
+
+
+@pytest.fixture
+def big_round(trust, other_trust, buyer):
+    """30 groups on two contracts (20 + 10 items) and 27 held (item, trust) pairs."""
+    from orders.models import Requisition
+    from tests.factories import RequisitionFactory, RequisitionLineFactory
+
+    contracts = [
+        ContractFactory(reference="AP-A", trusts=[trust, other_trust]),
+        ContractFactory(reference="AP-B", trusts=[trust, other_trust]),
+    ]
+    approved = {
+        "status": Requisition.Status.APPROVED,
+        "submitted_at": timezone.now() - timezone.timedelta(hours=1),
+    }
+    requisition = RequisitionFactory(trust=trust, **approved)
+    for n in range(30):
+        item = ItemFactory(sku=f"BIG-{n:03d}", name=f"Bandage size {n}")
+        contract_item_with_tiers(
+            tiers=[(1, "2.0000")], item=item, contract=contracts[n // 20]
+        )
+        RequisitionLineFactory(requisition=requisition, item=item, quantity=n + 1)
+    held = RequisitionFactory(trust=other_trust, number="R-HELD-MANY", **approved)
+    for n in range(27):
+        RequisitionLineFactory(
+            requisition=held, item=ItemFactory(sku=f"NONE-{n:03d}"), quantity=1
+        )
+    pooling_round = PoolingRoundFactory(cut_off=timezone.now(), opened_by=buyer)
+    return {"round": pooling_round, "contracts": contracts}
+
+
+def _groups_shown(body: str) -> list[str]:
+    return re.findall(r"(BIG-\d{3}) Bandage", body)
+
+
+def test_preview_shows_groups_25_a_page_with_totals_for_the_whole_round(
+    client_for, buyer, big_round
+):
+    client = client_for(buyer)
+    url = big_round["round"].get_absolute_url()
+    first = client.get(url).content.decode()
+    assert _groups_shown(first) == [f"BIG-{n:03d}" for n in range(25)]
+    assert "Groups 1 to 25 of 30, in item order." in first
+    # The totals and the commit cover every group, not only this page's.
+    assert "30 lines in 30 groups; 27 held." in first
+    assert "Commit round: create draft orders" in first
+    assert 'href="?page=2#groups"' in first
+    second = client.get(url, {"page": 2}).content.decode()
+    assert _groups_shown(second) == [f"BIG-{n:03d}" for n in range(25, 30)]
+    assert 'href="?page=1#groups"' in second
+    # A page past the end shows the last page.
+    assert _groups_shown(client.get(url, {"page": 99}).content.decode()) == (
+        _groups_shown(second)
+    )
+
+
+def test_preview_summarises_the_order_each_contract_would_get(
+    client_for, buyer, big_round
+):
+    body = client_for(buyer).get(big_round["round"].get_absolute_url())
+    body = body.content.decode()
+    rows = re.findall(
+        r'<th scope="row" class="nhsuk-table__header"><a href="[^"]+">(AP-[AB])</a>'
+        r"</th>\s*<td[^>]*>[^<]*</td>\s*<td[^>]*>(\d+)</td>\s*<td[^>]*>(\d+)</td>"
+        r"\s*<td[^>]*>(\d+)</td>\s*<td[^>]*>£([\d,.]+)</td>",
+        body,
+    )
+    # AP-A: items 1..20 at £2 = £420; AP-B: items 21..30 at £2 = £510.
+    assert rows == [
+        ("AP-A", "20", "20", "1", "420.00"),
+        ("AP-B", "10", "10", "1", "510.00"),
+    ]
+    assert "£9,999,580.00" in body  # AP-A's ceiling of £10m less £420
+
+
+def test_preview_finds_groups_by_contract_and_by_item(client_for, buyer, big_round):
+    client = client_for(buyer)
+    url = big_round["round"].get_absolute_url()
+    contract_b = big_round["contracts"][1]
+    by_contract = client.get(url, {"contract": contract_b.pk}).content.decode()
+    assert _groups_shown(by_contract) == [f"BIG-{n:03d}" for n in range(20, 30)]
+    assert "Groups 1 to 10 of 10 found (of 30 in the round)" in by_contract
+    by_item = client.get(url, {"item": "size 7"}).content.decode()
+    assert _groups_shown(by_item) == ["BIG-007"]
+    by_sku = client.get(url, {"item": "big-01"}).content.decode()
+    assert _groups_shown(by_sku) == [f"BIG-{n:03d}" for n in range(10, 20)]
+    nothing = client.get(url, {"item": "gauze"}).content.decode()
+    assert _groups_shown(nothing) == []
+    assert "No groups match." in nothing
+    # Paging keeps the search.
+    searched = client.get(url, {"item": "BIG"}).content.decode()
+    assert 'href="?item=BIG&amp;page=2#groups"' in searched
+
+
+def test_preview_names_a_contract_that_is_not_in_the_round(
+    client_for, buyer, big_round
+):
+    response = client_for(buyer).get(
+        big_round["round"].get_absolute_url(), {"contract": 999999}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Select a valid choice." in body
+    assert len(_groups_shown(body)) == 25  # the search is not applied
+
+
+def test_preview_pages_held_lines_and_counts_them_by_reason(
+    client_for, buyer, big_round
+):
+    client = client_for(buyer)
+    url = big_round["round"].get_absolute_url()
+    first = client.get(url).content.decode()
+    assert "27 lines: No active contract open to this trust carries the item." in first
+    held_first = re.findall(r"NONE-(\d{3})", first)
+    assert held_first == [f"{n:03d}" for n in range(25)]
+    assert 'href="?held_page=2#held"' in first
+    second = client.get(url, {"held_page": 2}).content.decode()
+    assert re.findall(r"NONE-(\d{3})", second) == ["025", "026"]
+    assert "R-HELD-MANY" in second
+    # The groups' page stays where it was.
+    assert _groups_shown(second) == [f"BIG-{n:03d}" for n in range(25)]
+
+
+def test_preview_page_queries_do_not_grow_with_the_round(
+    client_for, buyer, big_round, django_assert_max_num_queries
+):
+    client = client_for(buyer)
+    url = big_round["round"].get_absolute_url()
+    client.get(url)
+    with django_assert_max_num_queries(20):
+        client.get(url, {"page": 2, "held_page": 2})
