@@ -13,6 +13,8 @@ lines:
 - the raw floor: one hand-written ``INSERT … SELECT … GROUP BY`` that adds
   up the candidate lines per contract and item into a scratch table;
 - the app's preview (``orders.selectors.pooling.pooling_round_preview``);
+- for reference, the buyer's round page that shows it (the whole request,
+  25 groups a page), printed, not judged;
 - the app's commit (``orders.services.pooling.pooling_round_commit``);
 - for reference, the write floor of a commit: one bare ``INSERT … SELECT``
   of one row per candidate line into a copy of the allocation table with
@@ -279,6 +281,22 @@ def _timed(function):
     return time.perf_counter() - started, result
 
 
+def _preview_page(pooling_round, buyer, repeat: int) -> tuple[float, int]:
+    """Seconds and bytes of the buyer's round page, through the whole stack."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(buyer)
+    url = pooling_round.get_absolute_url()
+    timings = []
+    for _ in range(repeat):
+        seconds, response = _timed(lambda: client.get(url))
+        if response.status_code != 200:
+            raise RuntimeError(f"{url}: {response.status_code}")
+        timings.append(seconds)
+    return min(timings), len(response.content)
+
+
 def run(args) -> int:
     from django.db import DatabaseError, connection, transaction
     from django.db.models import Count, Sum
@@ -321,6 +339,7 @@ def run(args) -> int:
     ]
     preview_seconds = min(seconds for seconds, _ in previews)
     preview = previews[0][1]
+    page_seconds, page_bytes = _preview_page(pooling_round, buyer, args.repeat)
 
     def write_floor():
         with connection.cursor() as cursor:
@@ -368,6 +387,12 @@ def run(args) -> int:
         )
 
     print(
+        f"B1 preview page {label} lines: {page_seconds:.2f} s for the buyer's whole "
+        f"request, {page_bytes / 1024:.0f} KiB ({min(25, len(preview.groups))} of "
+        f"{len(preview.groups):,} groups shown); the preview in it "
+        f"{preview_seconds:.2f} s (printed, not judged)"
+    )
+    print(
         f"B1 allocation write floor {label} lines: insert {floor_seconds:.2f} s "
         f"({floor_rows:,} rows), raw {raw:.2f} s, ratio {floor_seconds / raw:.2f} "
         "(one allocation per line, DESIGN §5: no commit can be faster)"
@@ -410,6 +435,11 @@ def main(argv=None) -> int:
     os.environ["DATABASE_URL"] = _server_url(database_url, BENCH_DB)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliance_procurement.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # Production settings for the preview page, plain HTTP through the test client.
+    os.environ.setdefault("DJANGO_DEBUG", "false")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + os.urandom(24).hex())
+    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
+    os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
     import django
 
     django.setup()
