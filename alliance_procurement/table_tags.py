@@ -269,22 +269,26 @@ def table_rows(context, table) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 -- every piece escaped above  # nosec B308 B703
 
 
-def _query_string(request, updates: dict, removal: str) -> str:
+def _query(request, updates: dict, removal: str | None = None) -> str:
     """``?…`` for this request with ``updates`` set and ``removal`` dropped,
-    escaped: what django-tables2's ``{% querystring_replace %}`` writes."""
+    every other parameter kept (repeated ones too), not escaped."""
     params = dict(request.GET)
     params.update(updates)
     params.pop(removal, None)
-    return html.escape("?" + urlencode(params, doseq=True))
+    return "?" + urlencode(params, doseq=True)
+
+
+def _query_string(request, updates: dict, removal: str) -> str:
+    """``_query`` escaped: what django-tables2's ``{% querystring_replace %}``
+    writes."""
+    return html.escape(_query(request, updates, removal))
 
 
 @register.simple_tag(takes_context=True)
 def page_query(context, param: str, number: int) -> str:
     """``?…`` for this request showing page ``number`` of ``param``, every other
     parameter kept (the template escapes it)."""
-    params = dict(context["request"].GET)
-    params[param] = [str(number)]
-    return "?" + urlencode(params, doseq=True)
+    return _query(context["request"], {param: [str(number)]})
 
 
 @register.simple_tag(takes_context=True)

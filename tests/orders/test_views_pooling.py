@@ -442,6 +442,12 @@ def test_preview_names_a_contract_that_is_not_in_the_round(
     assert response.status_code == 200
     assert "Select a valid choice." in body
     assert len(_groups_shown(body)) == 25  # the search is not applied
+    too_long = client_for(buyer).get(
+        big_round["round"].get_absolute_url(), {"item": "BIG-007" + "x" * 100}
+    )
+    body = too_long.content.decode()
+    assert "Ensure this value has at most 100 characters" in body
+    assert len(_groups_shown(body)) == 25
 
 
 def test_preview_pages_held_lines_and_counts_them_by_reason(
