@@ -1,8 +1,10 @@
 """Requisitions, pooling rounds, joint purchase orders, allocations, receipts."""
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -183,6 +185,19 @@ class RequisitionEvent(models.Model):
 # --- Pooling and joint purchase orders (DESIGN §5) -------------------------
 
 
+# The alliance's rounds pool lines of its own time: an earlier cut-off is a
+# slip of the keyboard (and before 1900 the UK's clocks were not on whole
+# minutes of UTC, which no ISO 8601 instant can show).
+EARLIEST_CUT_OFF = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+
+
+def validate_cut_off(value: datetime.datetime) -> None:
+    if value < EARLIEST_CUT_OFF:
+        raise ValidationError(
+            _("Enter a cut-off on or after 1 January 2000."), code="too_early"
+        )
+
+
 class PoolingRound(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -190,7 +205,9 @@ class PoolingRound(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     cut_off = models.DateTimeField(
-        _("cut-off"), help_text=_("Approved lines submitted before this are pooled.")
+        _("cut-off"),
+        help_text=_("Approved lines submitted before this are pooled."),
+        validators=[validate_cut_off],
     )
     pricing_date = models.DateField(_("pricing date"))
     status = models.CharField(

@@ -33,11 +33,17 @@ def round_list(request):
 def round_create(request):
     form = PoolingRoundOpenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        pooling_round = services.pooling_round_open(
-            buyer=request.user, cut_off=form.cleaned_data["cut_off"]
-        )
-        messages.success(request, _("Round opened. Check the preview, then commit."))
-        return redirect(pooling_round)
+        try:
+            pooling_round = services.pooling_round_open(
+                buyer=request.user, cut_off=form.cleaned_data["cut_off"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, _("Round opened. Check the preview, then commit.")
+            )
+            return redirect(pooling_round)
     return render(
         request,
         "orders/round_form.html",

@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from orders.models import JointPurchaseOrder
+from orders.models import JointPurchaseOrder, PoolingRound
 from tests import factories
 from tests.api.conftest import approved_line
 
@@ -137,6 +137,26 @@ def test_cut_off_is_required(api_for, buyer):
     response = api_for(buyer).post(URL, {"cut_off": "soon"}, format="json")
     assert response.status_code == 400
     assert set(response.json()) == {"cut_off"}
+
+
+@pytest.mark.parametrize("cut_off", ["0821-05-17T10:40:14Z", "1999-12-31T23:59:59Z"])
+def test_a_cut_off_before_2000_is_refused(api_for, buyer, cut_off):
+    """A slip of the keyboard (year 821) names the field and opens nothing;
+    it would otherwise come back with an offset no ISO 8601 instant allows."""
+    response = api_for(buyer).post(URL, {"cut_off": cut_off}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "cut_off": ["Enter a cut-off on or after 1 January 2000."]
+    }
+    assert not PoolingRound.objects.exists()
+
+
+def test_a_cut_off_on_1_january_2000_opens_a_round(api_for, buyer):
+    response = api_for(buyer).post(
+        URL, {"cut_off": "2000-01-01T00:00:00Z"}, format="json"
+    )
+    assert response.status_code == 201
+    assert response.json()["cut_off"] == "2000-01-01T00:00:00Z"
 
 
 @pytest.mark.parametrize(

@@ -80,6 +80,18 @@ def test_a_bad_cut_off_is_named_and_linked_to_its_field(client_for, buyer):
     assert not PoolingRound.objects.exists()
 
 
+def test_a_cut_off_before_2000_is_named_on_its_field(client_for, buyer):
+    """The service's rule comes back on the form, linked to the field."""
+    response = client_for(buyer).post(
+        reverse("orders:round-create"), {"cut_off": "0999-11-30T17:00"}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Enter a cut-off on or after 1 January 2000." in body
+    assert 'href="#id_cut_off"' in body
+    assert not PoolingRound.objects.exists()
+
+
 def test_round_list_shows_rounds(client_for, buyer, pooled):
     """Buyers see every round with its status."""
     body = client_for(buyer).get(reverse("orders:round-list")).content.decode()
