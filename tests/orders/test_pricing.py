@@ -3,6 +3,7 @@
 from collections import Counter
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -97,6 +98,59 @@ def test_lines_money_handles_negative_fuel_prices_like_to_pennies():
         vat_rate=Decimal("0.20"),
     )
     assert total.net == _money(1, "-0.0050", "-0.0050").net == Decimal("-0.01")
+
+
+# A run: some (quantity, lines) rows and its prices. Prices are drawn with 4
+# places (the integer arrays), with more (Decimal), below zero (a negative
+# fuel margin over a low index) or too big for 64 bits (Decimal again).
+run_prices = st.one_of(
+    st.decimals(min_value=Decimal("-5"), max_value=Decimal("9999.9999"), places=4),
+    st.decimals(min_value=Decimal("0"), max_value=Decimal("50"), places=6),
+    st.just(Decimal("99999999.9999")),
+)
+runs = st.lists(
+    st.tuples(
+        st.lists(st.tuples(quantities, st.integers(1, 5)), min_size=1, max_size=6),
+        run_prices,
+        run_prices,
+        st.sampled_from([*VAT_RATES, Decimal("0.175")]),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@given(runs=runs)
+@settings(max_examples=200)
+def test_runs_pennies_are_exactly_each_runs_allocations_added_up(runs):
+    """Rounding every line of every run at once gives, per run, the sum of its
+    lines' ``allocation_money``: with integer arrays, in Decimal, below zero."""
+    rows = [row for run_rows, *_ in runs for row in run_rows]
+    sizes = [len(run_rows) for run_rows, *_ in runs]
+    sums = pricing.runs_pennies(
+        quantities=np.array([q for q, _ in rows], dtype=np.int64),
+        weights=np.array([n for _, n in rows], dtype=np.int64),
+        starts=np.cumsum([0, *sizes[:-1]]).astype(np.int64),
+        prices=[(pooled, standalone, vat) for _, pooled, standalone, vat in runs],
+    )
+    assert len(sums) == len(runs)
+    for pennies, (run_rows, pooled, standalone, vat) in zip(sums, runs, strict=True):
+        lines = [
+            _money(q, pooled, standalone, vat) for q, n in run_rows for _ in range(n)
+        ]
+        money = pennies.money()
+        assert money.net == sum(m.net for m in lines)
+        assert money.vat == sum(m.vat for m in lines)
+        assert money.standalone_net == sum(m.standalone_net for m in lines)
+        assert money.savings == sum(m.savings for m in lines)
+
+
+def test_runs_pennies_of_no_runs_is_empty():
+    empty = np.zeros(0, dtype=np.int64)
+    assert (
+        pricing.runs_pennies(quantities=empty, weights=empty, starts=empty, prices=[])
+        == []
+    )
 
 
 @st.composite

@@ -1,6 +1,7 @@
 """Pooling rounds: preview, held lines and commit (DESIGN §5)."""
 
 import datetime
+import gc
 from decimal import Decimal
 
 import pytest
@@ -648,36 +649,70 @@ def test_allocations_carry_their_requisitions_trust_site_and_cost_centre(
 @pytest.mark.parametrize(
     ("pooled", "standalone", "vat_rate"),
     [
-        # Whole ten-thousandths: worked in integer pennies.
+        # Whole ten-thousandths: worked in integer arrays.
         (Decimal("0.2999"), Decimal("0.3333"), Decimal("0.05")),
         (Decimal("1.0050"), Decimal("2.5000"), Decimal("0.20")),
-        # More places than the database stores: worked in numeric.
+        # More places than the database stores: worked in Decimal.
         (Decimal("0.29995"), Decimal("0.333333"), Decimal("0.175")),
     ],
 )
-def test_preview_money_in_sql_is_each_line_rounded_half_up(
+def test_preview_money_is_each_line_rounded_half_up(
     pooled_setup, pooled, standalone, vat_rate
 ):
-    """Both ways of adding up a pair's money in SQL give the sum of every
-    line's ``allocation_money``, halves rounded up."""
+    """The candidate lines read back from the database give, per (item,
+    trust), the sum of every line's ``allocation_money``, halves rounded up."""
     cut_off = pooled_setup["round"].cut_off
     lines = pooled_setup["lines"]
     plan = {
         (line.item_id, line.requisition.trust_id): (pooled, standalone, vat_rate)
         for line in lines
     }
-    totals = selectors.pair_money_in_sql(cut_off=cut_off, plan=plan)
+    candidates = selectors.candidate_quantities(cut_off=cut_off)
+    totals = candidates.pennies(plan)
+    assert set(candidates.pairs) == set(plan)
     for key in plan:
+        pair_lines = [
+            line for line in lines if (line.item_id, line.requisition.trust_id) == key
+        ]
         expected = pricing.MoneyTotals()
-        for line in lines:
-            if (line.item_id, line.requisition.trust_id) == key:
-                money = pricing.allocation_money(
-                    quantity=line.quantity,
-                    pooled_unit_price=pooled,
-                    standalone_unit_price=standalone,
-                    vat_rate=vat_rate,
-                )
-                expected += pricing.MoneyTotals(
-                    money.net, money.vat, money.standalone_net, money.savings
-                )
-        assert totals[key] == expected
+        for line in pair_lines:
+            money = pricing.allocation_money(
+                quantity=line.quantity,
+                pooled_unit_price=pooled,
+                standalone_unit_price=standalone,
+                vat_rate=vat_rate,
+            )
+            expected += pricing.MoneyTotals(
+                money.net, money.vat, money.standalone_net, money.savings
+            )
+        assert totals[key].money() == expected
+        pair = candidates.pairs[key]
+        assert pair.quantity == sum(line.quantity for line in pair_lines)
+        assert pair.line_count == len(pair_lines)
+
+
+def test_candidate_quantities_leave_out_pooled_lines(pooled_setup):
+    """Once committed, the same lines are no longer read as candidates."""
+    cut_off = pooled_setup["round"].cut_off
+    assert selectors.candidate_quantities(cut_off=cut_off).pairs
+    services.pooling_round_commit(
+        round_id=pooled_setup["round"].pk, buyer=pooled_setup["buyer"]
+    )
+    candidates = selectors.candidate_quantities(cut_off=cut_off)
+    assert candidates.pairs == {}
+    assert candidates.pennies({}) == {}
+
+
+def test_preview_leaves_the_cycle_collector_as_it_found_it(pooled_setup):
+    """The preview pauses Python's cycle collector while it builds its objects
+    and turns it back on after, unless it was already off."""
+    pooling_round = pooled_setup["round"]
+    assert gc.isenabled()
+    selectors.pooling_round_preview(pooling_round=pooling_round)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        selectors.pooling_round_preview(pooling_round=pooling_round)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
