@@ -227,61 +227,68 @@ class Pennies(NamedTuple):
         )
 
 
-def runs_pennies(
+def pairs_pennies(
     *,
     quantities: np.ndarray,
     weights: np.ndarray,
-    starts: np.ndarray,
+    pair_of_row: np.ndarray,
     prices: Sequence[tuple[Decimal, Decimal, Decimal]],
 ) -> list[Pennies]:
-    """Add up the allocations of many runs of lines at once, one sum per run.
+    """Add up the allocations of many pairs' lines at once, one sum per pair.
 
-    Run ``i`` is rows ``starts[i]`` up to ``starts[i + 1]`` (the last run to
-    the end) of ``quantities`` and ``weights``: row ``r`` stands for
-    ``weights[r]`` lines of ``quantities[r]`` units. ``prices[i]`` is run
-    ``i``'s pooled unit price, standalone unit price and VAT rate. Each sum
-    is exactly that of its lines' ``allocation_money``, as ``lines_money``
-    gives it: here every line of every run is rounded in one pass over 64-bit
-    integer arrays (whole ten-thousandths and pennies, the same half-up
-    rounding), which takes milliseconds for a million lines. When a price has
-    more than 4 places, a rate more than 2, or a figure could reach 2**62,
-    each run goes through ``lines_money`` instead.
+    Row ``r`` of ``quantities`` and ``weights`` stands for ``weights[r]``
+    lines of ``quantities[r]`` units of pair ``pair_of_row[r]``; ``prices[i]``
+    is pair ``i``'s pooled unit price, standalone unit price and VAT rate.
+    Each sum is exactly that of its lines' ``allocation_money``, as
+    ``lines_money`` gives it: here every line is rounded in one pass over
+    64-bit integer arrays (whole ten-thousandths and pennies, the same
+    half-up rounding), which takes milliseconds for a million lines. When a
+    price has more than 4 places, a rate more than 2, or a figure could
+    reach 2**62, each pair's lines go through ``lines_money`` instead.
     """
-    if not len(starts):
-        return []
-    ends = np.append(starts[1:], len(quantities))
+    if not len(quantities):
+        return [Pennies(0, 0, 0)] * len(prices)
     whole = _whole_units(prices)
     if whole is None or not _fits_int64(quantities, weights, whole):
-        return [
-            _as_pennies(
-                lines_money(
-                    quantity_counts=_quantity_counts(
-                        quantities[start:end], weights[start:end]
-                    ),
-                    pooled_unit_price=pooled,
-                    standalone_unit_price=standalone,
-                    vat_rate=vat_rate,
-                )
-            )
-            for start, end, (pooled, standalone, vat_rate) in zip(
-                starts.tolist(), ends.tolist(), prices, strict=True
-            )
-        ]
-    pooled, standalone, rate = (
-        np.repeat(np.array(column, dtype=np.int64), ends - starts) for column in whole
-    )
+        return _pairs_pennies_in_decimal(quantities, weights, pair_of_row, prices)
+    columns = [np.array(column, dtype=np.int64) for column in whole]
     # Prices below zero (an index under a negative margin) are rare: without
     # them every figure is rounded with one addition and one division.
     half_up = (
         _half_up_hundredths
-        if min(min(column) for column in whole) < 0 or int(quantities.min()) < 0
+        if min(int(column.min()) for column in columns) < 0 or int(quantities.min()) < 0
         else _half_up_positive_hundredths
     )
+    pooled, standalone, rate = (column[pair_of_row] for column in columns)
     net = half_up(quantities * pooled)
     vat = half_up(net * rate)
     standalone_net = half_up(quantities * standalone)
-    sums = [run_sums(values * weights, starts) for values in (net, vat, standalone_net)]
+    sums = [
+        pair_sums(values * weights, pair_of_row, len(prices))
+        for values in (net, vat, standalone_net)
+    ]
     return list(map(Pennies, *sums))
+
+
+def _pairs_pennies_in_decimal(quantities, weights, pair_of_row, prices):
+    counts: list[dict[int, int]] = [{} for _ in prices]
+    for pair, quantity, weight in zip(
+        pair_of_row.tolist(), quantities.tolist(), weights.tolist(), strict=True
+    ):
+        counts[pair][quantity] = counts[pair].get(quantity, 0) + weight
+    return [
+        _as_pennies(
+            lines_money(
+                quantity_counts=quantity_counts,
+                pooled_unit_price=pooled,
+                standalone_unit_price=standalone,
+                vat_rate=vat_rate,
+            )
+        )
+        for quantity_counts, (pooled, standalone, vat_rate) in zip(
+            counts, prices, strict=True
+        )
+    ]
 
 
 def _as_pennies(money: MoneyTotals) -> Pennies:
@@ -306,21 +313,12 @@ def _fits_int64(quantities: np.ndarray, weights: np.ndarray, whole) -> bool:
     )
 
 
-def run_sums(values: np.ndarray, starts: np.ndarray) -> list[int]:
-    """Sum of each run of ``values``: run ``i`` from ``starts[i]`` up to the
-    next run's start (the last to the end), as Python integers."""
-    if not len(starts):
-        return []
-    ends = np.append(starts[1:], len(values))
-    running = np.concatenate((np.zeros(1, dtype=np.int64), np.cumsum(values)))
-    return (running[ends] - running[starts]).tolist()
-
-
-def _quantity_counts(quantities: np.ndarray, weights: np.ndarray) -> dict[int, int]:
-    counts: dict[int, int] = {}
-    for quantity, weight in zip(quantities.tolist(), weights.tolist(), strict=True):
-        counts[quantity] = counts.get(quantity, 0) + weight
-    return counts
+def pair_sums(values: np.ndarray, pair_of_row: np.ndarray, pairs: int) -> list[int]:
+    """Sum of ``values`` per pair: row ``r`` adds to pair ``pair_of_row[r]``,
+    in 64-bit integers (exact), as Python integers."""
+    sums = np.zeros(pairs, dtype=np.int64)
+    np.add.at(sums, pair_of_row, values)
+    return sums.tolist()
 
 
 # --- Choosing pooled groups (DESIGN §5) --------------------------------------

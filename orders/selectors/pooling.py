@@ -3,7 +3,7 @@
 The preview reads every candidate line's item, trust and quantity once (a
 binary ``COPY`` on PostgreSQL), groups them into (item, trust) pairs and
 prices every line exactly as the commit stores it in integer arrays
-(``orders.pricing.runs_money``); contracts are chosen in Python over the
+(``orders.pricing.pairs_pennies``); contracts are chosen in Python over the
 pairs (pure functions in ``orders.pricing``).
 """
 
@@ -11,6 +11,7 @@ import contextlib
 import datetime
 import gc
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
@@ -20,6 +21,8 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from psycopg import errors as psycopg_errors
+from psycopg import pq
 
 from alliance_procurement.money import ZERO
 from catalogue.models import Item
@@ -42,7 +45,7 @@ class PairLines(NamedTuple):
 
     quantity: int
     line_count: int
-    run: int  # the pair's run of rows in its ``CandidateQuantities``
+    index: int  # the pair's number in its ``CandidateQuantities``
 
 
 # (item id, trust id) -> pooled unit price, standalone unit price, VAT rate
@@ -51,32 +54,31 @@ MoneyPlan = dict[tuple[int, int], tuple[Decimal, Decimal, Decimal]]
 
 @dataclass(frozen=True)
 class CandidateQuantities:
-    """Every candidate line's quantity, in one run of rows per (item, trust).
+    """Every candidate line's quantity and the (item, trust) pair it is of.
 
-    ``pairs`` maps ``(item id, trust id)`` to the pair's totals and its run:
-    rows ``starts[run]`` up to the next run's start of ``quantities`` and
-    ``weights``, each row standing for ``weights[row]`` lines of
-    ``quantities[row]`` units.
+    ``pairs`` maps ``(item id, trust id)`` to the pair's totals and number;
+    row ``r`` of ``quantities`` and ``weights`` stands for ``weights[r]``
+    lines of ``quantities[r]`` units of pair number ``pair_of_row[r]``.
     """
 
     pairs: dict[tuple[int, int], PairLines]
     quantities: np.ndarray
     weights: np.ndarray
-    starts: np.ndarray
+    pair_of_row: np.ndarray
 
     def pennies(self, plan: MoneyPlan) -> dict[tuple[int, int], pricing.Pennies]:
         """Each planned pair's allocation money in pennies, every line
         rounded as the commit rounds it (``allocation_money``)."""
         prices = [(ZERO, ZERO, ZERO)] * len(self.pairs)
         for key, value in plan.items():
-            prices[self.pairs[key].run] = value
-        sums = pricing.runs_pennies(
+            prices[self.pairs[key].index] = value
+        sums = pricing.pairs_pennies(
             quantities=self.quantities,
             weights=self.weights,
-            starts=self.starts,
+            pair_of_row=self.pair_of_row,
             prices=prices,
         )
-        return {key: sums[self.pairs[key].run] for key in plan}
+        return {key: sums[self.pairs[key].index] for key in plan}
 
 
 @dataclass
@@ -279,36 +281,51 @@ def candidate_quantities(
 def group_pairs(
     items: np.ndarray, trusts: np.ndarray, quantities: np.ndarray, weights: np.ndarray
 ) -> CandidateQuantities:
-    """Sort rows of (item, trust, quantity, lines) into one run per pair.
+    """Number the (item, trust) pairs of rows of (item, trust, quantity, lines).
 
-    Rows are sorted on one key per pair, ``item × (largest trust + 1) +
-    trust``, when it fits in 64 bits (ids as the database hands them out),
-    else on both columns; the order of rows within a run does not matter.
+    Pairs are numbered in item, then trust order. With ids as the database
+    hands them out, each row's pair is looked up in a table indexed by
+    ``item × (largest trust + 1) + trust`` (a few milliseconds for a million
+    rows); when that table would be much larger than the rows, the rows are
+    sorted instead.
     """
-    if len(items) and int(items.max()) * (int(trusts.max()) + 2) < 2**62:
-        order = np.argsort(items * (int(trusts.max()) + 1) + trusts)
+    width = int(trusts.max()) + 1 if len(trusts) else 1
+    size = int(items.max()) * width + width if len(items) else 0
+    if size <= max(4 * len(items), _PAIR_TABLE_ROWS) and (
+        not len(items) or min(int(items.min()), int(trusts.min())) >= 0
+    ):
+        keys = items * width + trusts
+        present = np.zeros(size, dtype=bool)
+        present[keys] = True
+        pair_keys = np.flatnonzero(present)
+        pair_of_row = (np.cumsum(present) - 1)[keys]
+        pair_items, pair_trusts = pair_keys // width, pair_keys % width
     else:
-        order = np.lexsort((trusts, items))
-    items, trusts = items[order], trusts[order]
-    quantities, weights = quantities[order], weights[order]
-    first = np.ones(len(items), dtype=bool)
-    first[1:] = (items[1:] != items[:-1]) | (trusts[1:] != trusts[:-1])
-    starts = np.flatnonzero(first)
-    totals = pricing.run_sums(quantities * weights, starts)
-    counts = pricing.run_sums(weights, starts)
+        unique, pair_of_row = np.unique(
+            np.stack((items, trusts), axis=1), axis=0, return_inverse=True
+        )
+        pair_items, pair_trusts = unique[:, 0], unique[:, 1]
+    pair_of_row = pair_of_row.reshape(-1)
+    count = len(pair_items)
+    totals = pricing.pair_sums(quantities * weights, pair_of_row, count)
+    line_counts = pricing.pair_sums(weights, pair_of_row, count)
     pairs = {
-        (item_id, trust_id): PairLines(total, count, run)
-        for run, (item_id, trust_id, total, count) in enumerate(
+        (item_id, trust_id): PairLines(total, line_count, index)
+        for index, (item_id, trust_id, total, line_count) in enumerate(
             zip(
-                items[starts].tolist(),
-                trusts[starts].tolist(),
+                pair_items.tolist(),
+                pair_trusts.tolist(),
                 totals,
-                counts,
+                line_counts,
                 strict=True,
             )
         )
     }
-    return CandidateQuantities(pairs, quantities, weights, starts)
+    return CandidateQuantities(pairs, quantities, weights, pair_of_row)
+
+
+# A pair table of up to this many entries (1 MB) is always small enough.
+_PAIR_TABLE_ROWS = 2**20
 
 
 # PostgreSQL's binary COPY format: a header, then per row a field count and
@@ -339,10 +356,50 @@ def _copied_columns(columns: QuerySet) -> tuple[np.ndarray, np.ndarray, np.ndarr
     query = connection.ops.compose_sql(*columns.query.sql_with_params())
     statement = f"COPY (SELECT c.a::bigint, c.b::bigint, c.c::bigint FROM ({query}) AS c (a, b, c)) TO STDOUT (FORMAT BINARY)"  # noqa: S608, E501  # nosec B608
     data = bytearray()
-    with connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for chunk in copy:
-            data += chunk
+    copy_out(statement, data.extend)
     return _three_bigints(memoryview(data))
+
+
+def copy_out(statement: str, write: Callable[[memoryview], object]) -> None:
+    """Run ``COPY … TO STDOUT`` on Django's connection, handing ``write``
+    each row the server sends.
+
+    The rows are taken straight from libpq through psycopg's ``pgconn``:
+    psycopg's ``Copy`` waits for each row through a generator, which for a
+    million rows costs as much again as the server takes to send them.
+    Whatever happens (an error from the server, or from ``write``), the
+    connection is left ready for its next statement; the server's errors
+    are raised as Django's.
+    """
+    connection.ensure_connection()
+    client = connection.connection
+    pgconn = client.pgconn
+    with connection.wrap_database_errors:
+        pgconn.send_query(statement.encode())
+        copying = False
+        try:
+            result = pgconn.get_result()
+            copying = result.status == pq.ExecStatus.COPY_OUT
+            if copying:
+                read = pgconn.get_copy_data
+                # Blocking reads: a row's length, or -1 once the copy is done.
+                while (received := read(0))[0] > 0:
+                    write(received[1])
+                copying = False
+                result = pgconn.get_result()
+        except BaseException:
+            if copying:  # stop the server, then throw away what it still sends
+                client.cancel_safe()
+                while pgconn.get_copy_data(0)[0] > 0:
+                    pass
+            raise
+        finally:
+            while pgconn.get_result() is not None:
+                pass
+        if result.status != pq.ExecStatus.COMMAND_OK:
+            raise psycopg_errors.error_from_result(
+                result, encoding=client.info.encoding
+            )
 
 
 def _three_bigints(data: memoryview) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

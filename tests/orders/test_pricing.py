@@ -100,19 +100,19 @@ def test_lines_money_handles_negative_fuel_prices_like_to_pennies():
     assert total.net == _money(1, "-0.0050", "-0.0050").net == Decimal("-0.01")
 
 
-# A run: some (quantity, lines) rows and its prices. Prices are drawn with 4
+# A pair: some (quantity, lines) rows and its prices. Prices are drawn with 4
 # places (the integer arrays), with more (Decimal), below zero (a negative
 # fuel margin over a low index) or too big for 64 bits (Decimal again).
-run_prices = st.one_of(
+pair_prices = st.one_of(
     st.decimals(min_value=Decimal("-5"), max_value=Decimal("9999.9999"), places=4),
     st.decimals(min_value=Decimal("0"), max_value=Decimal("50"), places=6),
     st.just(Decimal("99999999.9999")),
 )
-runs = st.lists(
+pairs = st.lists(
     st.tuples(
         st.lists(st.tuples(quantities, st.integers(1, 5)), min_size=1, max_size=6),
-        run_prices,
-        run_prices,
+        pair_prices,
+        pair_prices,
         st.sampled_from([*VAT_RATES, Decimal("0.175")]),
     ),
     min_size=1,
@@ -120,23 +120,28 @@ runs = st.lists(
 )
 
 
-@given(runs=runs)
+@given(pairs=pairs, data=st.data())
 @settings(max_examples=200)
-def test_runs_pennies_are_exactly_each_runs_allocations_added_up(runs):
-    """Rounding every line of every run at once gives, per run, the sum of its
-    lines' ``allocation_money``: with integer arrays, in Decimal, below zero."""
-    rows = [row for run_rows, *_ in runs for row in run_rows]
-    sizes = [len(run_rows) for run_rows, *_ in runs]
-    sums = pricing.runs_pennies(
-        quantities=np.array([q for q, _ in rows], dtype=np.int64),
-        weights=np.array([n for _, n in rows], dtype=np.int64),
-        starts=np.cumsum([0, *sizes[:-1]]).astype(np.int64),
-        prices=[(pooled, standalone, vat) for _, pooled, standalone, vat in runs],
+def test_pairs_pennies_are_exactly_each_pairs_allocations_added_up(pairs, data):
+    """Rounding every line of every pair at once, rows in any order, gives per
+    pair the sum of its lines' ``allocation_money``: with integer arrays, in
+    Decimal, below zero."""
+    rows = [
+        (number, quantity, lines)
+        for number, (pair_rows, *_) in enumerate(pairs)
+        for quantity, lines in pair_rows
+    ]
+    rows = data.draw(st.permutations(rows))
+    sums = pricing.pairs_pennies(
+        quantities=np.array([q for _, q, _ in rows], dtype=np.int64),
+        weights=np.array([n for _, _, n in rows], dtype=np.int64),
+        pair_of_row=np.array([number for number, _, _ in rows], dtype=np.int64),
+        prices=[(pooled, standalone, vat) for _, pooled, standalone, vat in pairs],
     )
-    assert len(sums) == len(runs)
-    for pennies, (run_rows, pooled, standalone, vat) in zip(sums, runs, strict=True):
+    assert len(sums) == len(pairs)
+    for pennies, (pair_rows, pooled, standalone, vat) in zip(sums, pairs, strict=True):
         lines = [
-            _money(q, pooled, standalone, vat) for q, n in run_rows for _ in range(n)
+            _money(q, pooled, standalone, vat) for q, n in pair_rows for _ in range(n)
         ]
         money = pennies.money()
         assert money.net == sum(m.net for m in lines)
@@ -145,10 +150,16 @@ def test_runs_pennies_are_exactly_each_runs_allocations_added_up(runs):
         assert money.savings == sum(m.savings for m in lines)
 
 
-def test_runs_pennies_of_no_runs_is_empty():
+def test_pairs_pennies_of_no_rows_are_nothing():
     empty = np.zeros(0, dtype=np.int64)
+    price = (Decimal("1.00"), Decimal("2.00"), Decimal("0.20"))
+    assert pricing.pairs_pennies(
+        quantities=empty, weights=empty, pair_of_row=empty, prices=[price]
+    ) == [pricing.Pennies(0, 0, 0)]
     assert (
-        pricing.runs_pennies(quantities=empty, weights=empty, starts=empty, prices=[])
+        pricing.pairs_pennies(
+            quantities=empty, weights=empty, pair_of_row=empty, prices=[]
+        )
         == []
     )
 

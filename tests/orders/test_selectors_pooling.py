@@ -43,19 +43,33 @@ def test_pairs_are_the_same_from_lines_or_from_counted_quantities(rows):
             key: (pair.quantity, pair.line_count)
             for key, pair in candidates.pairs.items()
         } == expected
+        assert sorted(candidates.pairs) == list(candidates.pairs)
+        assert [pair.index for pair in candidates.pairs.values()] == list(
+            range(len(candidates.pairs))
+        )
         for (item, trust), pair in candidates.pairs.items():
-            start = candidates.starts[pair.run]
-            end = (
-                candidates.starts[pair.run + 1]
-                if pair.run + 1 < len(candidates.starts)
-                else len(candidates.quantities)
-            )
-            run = candidates.quantities[start:end]
-            weights = candidates.weights[start:end]
+            rows_of_pair = candidates.pair_of_row == pair.index
+            run = candidates.quantities[rows_of_pair]
+            weights = candidates.weights[rows_of_pair]
             assert int((run * weights).sum()) == expected[(item, trust)][0]
 
 
-def test_pairs_sort_on_both_columns_when_one_key_would_not_fit():
+@given(rows=rows, shift=st.sampled_from([2**20, 2**40, 2**61]))
+def test_pairs_are_the_same_however_big_the_ids(rows, shift):
+    """Ids too far apart for a lookup table are sorted instead: the same
+    pairs, numbered in the same order, each row in its own pair."""
+    items, trusts, quantities = _columns(rows)
+    small = selectors.group_pairs(items, trusts, quantities, np.ones_like(quantities))
+    big = selectors.group_pairs(
+        items + shift, trusts, quantities, np.ones_like(quantities)
+    )
+    assert [
+        ((item + shift, trust), pair) for (item, trust), pair in small.pairs.items()
+    ] == list(big.pairs.items())
+    assert big.pair_of_row.tolist() == small.pair_of_row.tolist()
+
+
+def test_pairs_sort_on_both_columns_when_a_lookup_table_would_be_too_big():
     """Ids too big to fold into one 64-bit key still group correctly."""
     big = 2**60
     items = np.array([big, 1, big, 1], dtype=np.int64)
