@@ -72,23 +72,29 @@ def approver_panel(user) -> dict:
 # --- Buyer -------------------------------------------------------------------
 
 
-def waiting_lines_by_item(user) -> list[dict]:
-    """Approved, unpooled lines summed per item: the next round's contents.
+def waiting_lines(user) -> dict:
+    """Approved, unpooled lines: how many, of how many items, and the
+    ``PANEL_ROWS`` items with the most lines, each summed with how many
+    trusts ask for it.
 
     The contract is chosen when a round is previewed (DESIGN §5), so the lines
-    are grouped by item, with how many trusts and lines ask for it.
+    are grouped by item. The whole list is the approved lines page: a year of
+    the alliance can leave thousands of items waiting.
     """
-    return list(
-        requisition_selectors.approved_lines_list(user=user)
-        .order_by()
-        .values("item__sku", "item__name", "item__unit")
+    lines = requisition_selectors.approved_lines_list(user=user).order_by()
+    totals = lines.aggregate(
+        line_count=Count("pk"), item_count=Count("item", distinct=True)
+    )
+    items = (
+        lines.values("item__sku", "item__name", "item__unit")
         .annotate(
             quantity=Sum("quantity"),
             line_count=Count("pk"),
             trust_count=Count("requisition__trust", distinct=True),
         )
-        .order_by("item__sku")
+        .order_by("-line_count", "item__sku")[:PANEL_ROWS]
     )
+    return {**totals, "items": list(items)}
 
 
 def contracts_needing_attention(*, today: datetime.date) -> list[Contract]:
@@ -111,7 +117,7 @@ def buyer_panel(user, *, today: datetime.date) -> dict:
         status=JointPurchaseOrder.Status.DRAFT
     )
     return {
-        "waiting": waiting_lines_by_item(user),
+        "waiting": waiting_lines(user),
         "open_rounds": list(
             pooling_selectors.pooling_rounds_list()
             .filter(status=PoolingRound.Status.OPEN)

@@ -93,7 +93,9 @@ def test_buyer_panel_sums_waiting_lines_per_item(buyer, trust, other_trust):
         item=item, quantity=5, requisition__trust=other_trust
     )
     factories.RequisitionLineFactory(item=item, quantity=99)  # a draft's line
-    [row] = dashboard.waiting_lines_by_item(buyer)
+    waiting = dashboard.waiting_lines(buyer)
+    assert (waiting["line_count"], waiting["item_count"]) == (2, 1)
+    [row] = waiting["items"]
     assert (
         row["item__sku"],
         row["quantity"],
@@ -105,6 +107,44 @@ def test_buyer_panel_sums_waiting_lines_per_item(buyer, trust, other_trust):
         2,
         2,
     )
+
+
+def test_buyer_panel_shows_the_items_with_most_waiting_lines(client_for, buyer, trust):
+    """However many items wait, the panel shows the ten with the most lines
+    (ties by SKU) and counts the rest; the approved lines page has them all."""
+    items = [factories.ItemFactory(sku=f"SKU-{n:02}") for n in range(12)]
+    for n, item in enumerate(items):
+        for _ in range(1 + n % 4):
+            factories.ApprovedRequisitionLineFactory(
+                item=item, requisition__trust=trust
+            )
+    waiting = dashboard.waiting_lines(buyer)
+    assert (waiting["line_count"], waiting["item_count"]) == (30, 12)
+    assert [row["item__sku"] for row in waiting["items"]] == [
+        "SKU-03",
+        "SKU-07",
+        "SKU-11",
+        "SKU-02",
+        "SKU-06",
+        "SKU-10",
+        "SKU-01",
+        "SKU-05",
+        "SKU-09",
+        "SKU-00",
+    ]
+    body = client_for(buyer).get(reverse("home")).content.decode()
+    assert "30 lines of 12 items are waiting." in body
+    assert "The 10 items with the most lines:" in body
+    assert "SKU-04" not in body
+    assert "SKU-08" not in body
+    assert reverse("orders:approved-lines") in body
+
+
+def test_buyer_panel_says_when_no_lines_wait(client_for, buyer):
+    waiting = dashboard.waiting_lines(buyer)
+    assert waiting == {"line_count": 0, "item_count": 0, "items": []}
+    body = client_for(buyer).get(reverse("home")).content.decode()
+    assert "No approved lines are waiting." in body
 
 
 def test_contracts_near_ceiling_or_end_need_attention():
