@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders.models import JointPurchaseOrder, PoolingRound, Requisition
+from orders.services import purchase_orders as order_services
 from reports import dashboard
 from reports.models import SavingsDocument
 from suppliers.models import Contract, ImportBatch
@@ -240,6 +241,74 @@ def test_charts_are_titled_and_have_unique_ids(trust):
     assert "chart-title" not in overview.month_chart.replace("month-title", "")
 
 
+# --- Kept savings figures ----------------------------------------------------
+
+
+def _draft_order(trust, *, savings: str) -> JointPurchaseOrder:
+    order = factories.JointPurchaseOrderFactory(
+        status=JointPurchaseOrder.Status.DRAFT, issued_at=None
+    )
+    factories.AllocationFactory(
+        order_line__order=order,
+        share__trust=trust,
+        net=Decimal("100.00"),
+        standalone_net=Decimal("100.00") + Decimal(savings),
+        savings=Decimal(savings),
+    )
+    return order
+
+
+def _savings_this_month(trust) -> tuple[Decimal, Decimal]:
+    """This month's savings on the month chart and on the category chart."""
+    month = timezone.localdate().replace(day=1)
+    history, by_category = dashboard.savings_figures(trust=trust, month=month)
+    return history[-1].figures.savings, sum(
+        (row.savings for row in by_category), Decimal("0.00")
+    )
+
+
+def test_kept_savings_figures_are_read_again_in_one_query(
+    trust, django_assert_num_queries
+):
+    """A second read of the same scope and month asks only for the orders' state."""
+    _issued_allocation(trust, savings="3.00")
+    first = _savings_this_month(trust)
+    with django_assert_num_queries(1):
+        again = _savings_this_month(trust)
+    assert first == again == (Decimal("3.00"), Decimal("3.00"))
+
+
+def test_an_issued_order_shows_in_kept_savings_at_once(trust, buyer):
+    """Issuing an order changes the figures on the next read, kept or not."""
+    _issued_allocation(trust, savings="3.00")
+    assert _savings_this_month(trust) == (Decimal("3.00"), Decimal("3.00"))
+    order = _draft_order(trust, savings="2.50")
+    assert _savings_this_month(trust) == (Decimal("3.00"), Decimal("3.00"))
+    order_services.joint_order_issue(order_id=order.pk, buyer=buyer)
+    assert _savings_this_month(trust) == (Decimal("5.50"), Decimal("5.50"))
+
+
+def test_a_cancelled_order_leaves_kept_savings_at_once(trust, buyer):
+    """Cancelling an issued order takes its savings off on the next read."""
+    cancelled = _issued_allocation(trust, savings="3.00")
+    _issued_allocation(trust, savings="2.00")
+    assert _savings_this_month(trust) == (Decimal("5.00"), Decimal("5.00"))
+    order_services.joint_order_cancel(
+        order_id=cancelled.order_line.order_id, buyer=buyer
+    )
+    assert _savings_this_month(trust) == (Decimal("2.00"), Decimal("2.00"))
+
+
+def test_kept_savings_figures_are_per_scope(trust, other_trust):
+    """A trust's kept figures are never another trust's or the alliance's."""
+    _issued_allocation(trust, savings="3.00")
+    _issued_allocation(other_trust, savings="4.00")
+    assert _savings_this_month(trust) == (Decimal("3.00"), Decimal("3.00"))
+    assert _savings_this_month(other_trust) == (Decimal("4.00"), Decimal("4.00"))
+    assert _savings_this_month(None) == (Decimal("7.00"), Decimal("7.00"))
+    assert _savings_this_month(trust) == (Decimal("3.00"), Decimal("3.00"))
+
+
 def test_category_chart_escapes_names():
     """A category name is text in the chart, never markup."""
     rows = [
@@ -301,7 +370,7 @@ def test_user_with_several_roles_sees_each_panel(client_for, trust):
         ("requisitioner", True, 9),
         ("approver", True, 9),
         ("finance", True, 12),
-        ("buyer", False, 14),
+        ("buyer", False, 15),
         ("contract_manager", False, 9),
     ],
 )
