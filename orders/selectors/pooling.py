@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from psycopg import errors as psycopg_errors
@@ -649,16 +649,33 @@ def pooling_round_preview(*, pooling_round: PoolingRound) -> Preview:
 
 
 def held_lines_for(pooling_round: PoolingRound, held: list[HeldPair]) -> list[HeldLine]:
-    """The requisition lines behind held pairs, in one query."""
+    """The requisition lines behind held pairs, in one query.
+
+    Each (item, trust) pair is one number, ``item × (largest trust + 1) +
+    trust``, and the lines are those whose pair is among them: one hashed
+    lookup per line, however many pairs are held (one condition per pair
+    grew with the square of their number: 68 s for 2,000 pairs at a million
+    lines).
+    """
     if not held:
         return []
     reasons = {(pair.item.pk, pair.trust.pk): pair for pair in held}
-    condition = Q()
-    for item_id, trust_id in reasons:
-        condition |= Q(item_id=item_id, requisition__trust_id=trust_id)
+    item_ids = {item_id for item_id, _ in reasons}
+    trust_ids = {trust_id for _, trust_id in reasons}
+    # Every line read is of one of these trusts, so no two pairs share a number.
+    width = max(trust_ids) + 1
     lines = (
         candidate_lines(cut_off=pooling_round.cut_off)
-        .filter(condition)
+        .filter(
+            item_id__in=ids_parameter(item_ids),
+            requisition__trust_id__in=ids_parameter(trust_ids),
+        )
+        .alias(pair=F("item_id") * width + F("requisition__trust_id"))
+        .filter(
+            pair__in=ids_parameter(
+                item_id * width + trust_id for item_id, trust_id in reasons
+            )
+        )
         .select_related("item", "requisition", "requisition__trust")
         .order_by("item__sku", "requisition__trust__code", "pk")
     )

@@ -187,6 +187,34 @@ def test_a_line_with_no_contract_open_to_its_trust_is_held(trusts, item):
     assert held.message == pricing.HELD_REASONS[pricing.HELD_NO_CONTRACT]
 
 
+def test_held_lines_are_exactly_those_of_the_held_pairs(trusts, item):
+    """Lines of a held item for another trust, or of another held pair's
+    trust for this item, are not held lines: only the pairs themselves."""
+    other = ItemFactory(sku="APRON")
+    lines = {
+        (line.item.sku, line.requisition.trust.code): line
+        for line in (
+            _line(trust, each, 5) for trust in trusts for each in (item, other)
+        )
+    }
+    held = [
+        selectors.HeldPair(
+            item=each,
+            trust=trust,
+            quantity=5,
+            line_count=1,
+            reason=pricing.HELD_NO_CONTRACT,
+        )
+        for each, trust in ((item, trusts[0]), (other, trusts[2]))
+    ]
+    found = selectors.held_lines_for(_round(), held)
+    assert [held_line.requisition_line for held_line in found] == [
+        lines[("APRON", "SWASFT")],
+        lines[("GLOVE-M", "WMAS")],
+    ]
+    assert {held_line.reason for held_line in found} == {pricing.HELD_NO_CONTRACT}
+
+
 def test_a_group_below_the_minimum_order_quantity_is_held(trusts, item):
     """A combined quantity below the contract's MOQ is held, though each line may be."""
     contract_item_with_tiers(
