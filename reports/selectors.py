@@ -133,8 +133,9 @@ def savings_state() -> tuple:
     cancelling it is the only way its allocations stop counting. So the
     number of orders ever issued, the number cancelled and the newest order
     change whenever any figure can: a kept figure read under the same state
-    is still right. One pass over the orders table (a few thousand rows a
-    year, not the allocations).
+    is still right. The latest issue and cancellation times tell a database
+    restored from an older backup apart too. One pass over the orders table
+    (a few thousand rows a year, not the allocations).
     """
     state = JointPurchaseOrder.objects.aggregate(
         issued=Count("issued_at"),

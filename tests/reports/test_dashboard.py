@@ -17,10 +17,12 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def _issued_allocation(trust, *, savings: str, category=None, issued_at=None):
+def _issued_allocation(
+    trust, *, savings: str, category=None, issued_at=None, status="issued"
+):
     order = factories.JointPurchaseOrderFactory(
-        status=JointPurchaseOrder.Status.ISSUED,
-        issued_at=issued_at or timezone.now(),
+        status=status,
+        issued_at=None if status == "draft" else issued_at or timezone.now(),
     )
     item = factories.ItemFactory(**({"category": category} if category else {}))
     return factories.AllocationFactory(
@@ -245,17 +247,8 @@ def test_charts_are_titled_and_have_unique_ids(trust):
 
 
 def _draft_order(trust, *, savings: str) -> JointPurchaseOrder:
-    order = factories.JointPurchaseOrderFactory(
-        status=JointPurchaseOrder.Status.DRAFT, issued_at=None
-    )
-    factories.AllocationFactory(
-        order_line__order=order,
-        share__trust=trust,
-        net=Decimal("100.00"),
-        standalone_net=Decimal("100.00") + Decimal(savings),
-        savings=Decimal(savings),
-    )
-    return order
+    allocation = _issued_allocation(trust, savings=savings, status="draft")
+    return allocation.order_line.order
 
 
 def _savings_this_month(trust) -> tuple[Decimal, Decimal]:
