@@ -16,6 +16,9 @@ Pagination:
   a page past the first finds its rows' keys first, skipping the earlier rows
   in the sort's index alone, then reads and joins only the page's own rows.
 - ``pages_of(25)``: a list view's ``table_pagination`` with that paginator.
+- ``MAX_PER_PAGE``: a page shows at most 100 rows, whatever ``?per_page=``
+  asks; a size below 1 or not a number gives the list's own
+  (``rows_per_page``).
 
 Export:
 
@@ -274,6 +277,22 @@ def _with_unique_last_key(queryset: QuerySet) -> QuerySet:
     return queryset.order_by(*ordering, "-pk" if descending else "pk")
 
 
+# The most rows a page of any list shows, whatever ``?per_page=`` asks for:
+# a larger page is an export's job.
+MAX_PER_PAGE = 100
+
+
+def rows_per_page(requested, default: int) -> int:
+    """The page size a list shows for ``requested`` (``?per_page=``'s text or
+    a number): at most ``MAX_PER_PAGE``; the list's own ``default`` when it
+    is missing, not a whole number or below 1."""
+    try:
+        size = int(requested)
+    except (TypeError, ValueError):
+        return default
+    return default if size < 1 else min(size, MAX_PER_PAGE)
+
+
 class KeysFirstPaginator(Paginator):
     """A paginator for long lists: stable pages, deep pages without joins.
 
@@ -284,7 +303,22 @@ class KeysFirstPaginator(Paginator):
     order (``SELECT id … ORDER BY … OFFSET … LIMIT 25``, which an index on the
     sort columns answers without the joins), then the rows with those keys,
     sorted the same way. Rows that are not a queryset are paged as usual.
+
+    A page holds at most ``MAX_PER_PAGE`` rows, and a size below 1 gives the
+    list's own (``default_per_page``, which ``pages_of`` sets): django-tables2
+    takes ``?per_page=`` as it comes, so ``?per_page=1000000`` would
+    otherwise draw a whole table and ``?per_page=-5`` fail.
     """
+
+    default_per_page = 25
+
+    def __init__(self, object_list, per_page, *args, **kwargs):
+        super().__init__(
+            object_list,
+            rows_per_page(per_page, self.default_per_page),
+            *args,
+            **kwargs,
+        )
 
     def page(self, number):
         rows = self.object_list
@@ -307,8 +341,14 @@ class KeysFirstPaginator(Paginator):
 
 def pages_of(per_page: int) -> dict:
     """``table_pagination`` for a list view: ``per_page`` rows a page, cut
-    by ``KeysFirstPaginator``."""
-    return {"per_page": per_page, "paginator_class": KeysFirstPaginator}
+    by ``KeysFirstPaginator``, which falls back to ``per_page`` for a page
+    size below 1."""
+    paginator = type(
+        f"KeysFirstPaginatorOf{per_page}",
+        (KeysFirstPaginator,),
+        {"default_per_page": per_page, "__module__": __name__},
+    )
+    return {"per_page": per_page, "paginator_class": paginator}
 
 
 def neutralise_formula(value):

@@ -66,6 +66,9 @@ class ContractTable(tables.Table):
         return self.render_trusts(record)
 
 
+FUEL_PRICES_PER_PAGE = 50
+
+
 class FuelIndexPriceTable(tables.Table):
     effective_date = DateColumn(format="j F Y")
     price_per_litre = UnitPriceColumn(verbose_name=_("Price per litre"))
@@ -76,4 +79,6 @@ class FuelIndexPriceTable(tables.Table):
         model = FuelIndexPrice
         fields = ("effective_date", "price_per_litre")
         order_by = ("-effective_date",)
+        # Also the size ``?per_page=0`` falls back to.
+        per_page = FUEL_PRICES_PER_PAGE
         empty_text = _("No prices have been recorded for this index yet.")

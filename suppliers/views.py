@@ -17,11 +17,13 @@ from suppliers import selectors, services
 from suppliers.filters import ContractFilter
 from suppliers.forms import CatalogueImportForm, PriceListImportForm
 from suppliers.models import Contract, FuelPriceIndex, ImportBatch
-from suppliers.tables import ContractTable, FuelIndexPriceTable
+from suppliers.tables import (
+    FUEL_PRICES_PER_PAGE,
+    ContractTable,
+    FuelIndexPriceTable,
+)
 from trusts.models import Role
 from trusts.permissions import role_required
-
-FUEL_PRICES_PER_PAGE = 50
 
 
 class ContractListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
@@ -65,9 +67,9 @@ class FuelIndexDetailView(LoginRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         table = FuelIndexPriceTable(selectors.fuel_index_prices(self.object))
-        RequestConfig(
-            self.request, paginate={"per_page": FUEL_PRICES_PER_PAGE}
-        ).configure(table)
+        RequestConfig(self.request, paginate=pages_of(FUEL_PRICES_PER_PAGE)).configure(
+            table
+        )
         context["table"] = table
         return context
 

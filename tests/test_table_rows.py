@@ -29,10 +29,13 @@ from alliance_procurement.table_tags import (
     table_rows,
 )
 from alliance_procurement.tables import (
+    MAX_PER_PAGE,
     DateColumn,
     KeysFirstPaginator,
     MoneyColumn,
     date_text,
+    pages_of,
+    rows_per_page,
 )
 from orders.models import JointPurchaseOrder, Requisition
 from orders.selectors.purchase_orders import joint_orders_list
@@ -413,3 +416,71 @@ def test_form_field_matches_the_template_it_replaced(data):
         assert parse_html(form_field(field)) == parse_html(expected)
     if data:
         assert "nhsuk-form-group--error" in form_field(form["month"])
+
+
+# --- page size ------------------------------------------------------------------
+
+
+@given(st.one_of(st.integers(), st.text(max_size=12), st.none()))
+def test_a_page_size_asked_for_is_kept_between_one_and_the_most(requested):
+    size = rows_per_page(requested, 25)
+    assert 1 <= size <= MAX_PER_PAGE
+    try:
+        asked = int(requested)
+    except (TypeError, ValueError):
+        assert size == 25
+    else:
+        assert size == (25 if asked < 1 else min(asked, MAX_PER_PAGE))
+
+
+def test_a_paginator_never_cuts_pages_larger_than_the_most():
+    rows = list(range(250))
+    assert len(KeysFirstPaginator(rows, 10_000).page(1).object_list) == MAX_PER_PAGE
+    assert len(KeysFirstPaginator(rows, -5).page(1).object_list) == 25
+    assert pages_of(40)["paginator_class"](rows, 0).num_pages == 7
+
+
+@pytest.mark.parametrize(
+    ("url_name", "who"),
+    [
+        ("catalogue:item-list", "requisitioner"),
+        ("suppliers:contract-list", "buyer"),
+        ("suppliers:fuel-index-detail", "buyer"),
+        ("orders:order-list", "buyer"),
+        ("orders:requisition-list", "requisitioner"),
+        ("orders:approved-lines", "buyer"),
+        ("orders:approval-queue", "approver"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("asked", "shown"),
+    [
+        ("100000", MAX_PER_PAGE),
+        ("100", 100),
+        ("7", 7),
+        ("-5", None),
+        ("0", None),
+        ("ten", None),
+    ],
+)
+def test_every_list_shows_between_one_and_a_hundred_rows_a_page(
+    url_name, who, asked, shown, client_for, requisitioner, approver, buyer
+):
+    """``?per_page=`` above a hundred shows a hundred instead of drawing a
+    whole table; below 1, or not a number, the list's own page size instead
+    of failing."""
+    from django.urls import reverse
+
+    index = factories.FuelIndexPriceFactory().index
+    kwargs = {"pk": index.pk} if url_name == "suppliers:fuel-index-detail" else {}
+    users = {"requisitioner": requisitioner, "approver": approver, "buyer": buyer}
+    response = client_for(users[who]).get(
+        reverse(url_name, kwargs=kwargs), {"per_page": asked}
+    )
+    assert response.status_code == 200
+    context = response.context
+    paginator = (
+        context["page_obj"] if "table" not in context else context["table"].page
+    ).paginator
+    own_size = {"orders:approved-lines": 50, "suppliers:fuel-index-detail": 50}
+    assert paginator.per_page == (shown or own_size.get(url_name, 25))

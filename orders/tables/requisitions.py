@@ -58,6 +58,9 @@ class RequisitionTable(tables.Table):
         return self.render_requester(record)
 
 
+APPROVED_LINES_PER_PAGE = 50
+
+
 class ApprovedLineTable(tables.Table):
     trust = tables.Column(accessor="requisition__trust__code", verbose_name=_("Trust"))
     requisition = tables.Column(
@@ -98,4 +101,6 @@ class ApprovedLineTable(tables.Table):
             "submitted_at",
             "estimated_net",
         )
+        # Also the size ``?per_page=0`` falls back to.
+        per_page = APPROVED_LINES_PER_PAGE
         empty_text = _("No approved lines are waiting to be pooled.")

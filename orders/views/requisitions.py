@@ -15,18 +15,28 @@ from django.views.decorators.http import require_GET, require_POST
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from alliance_procurement.tables import ExportMixin, pages_of
+from alliance_procurement.tables import (
+    ExportMixin,
+    KeysFirstPaginator,
+    pages_of,
+    rows_per_page,
+)
 from orders.filters.requisitions import ApprovedLineFilter, RequisitionFilter
 from orders.forms import requisitions as forms
 from orders.models import Requisition
 from orders.selectors import requisitions as selectors
 from orders.services import requisitions as services
-from orders.tables.requisitions import ApprovedLineTable, RequisitionTable
+from orders.tables.requisitions import (
+    APPROVED_LINES_PER_PAGE,
+    ApprovedLineTable,
+    RequisitionTable,
+)
 from trusts import selectors as trust_selectors
 from trusts.models import Role
 from trusts.permissions import RoleRequiredMixin, require_role, role_required
 
 READERS = selectors.REQUISITION_READERS
+QUEUE_PER_PAGE = 25
 
 
 def _visible(request, pk: int) -> Requisition:
@@ -264,7 +274,12 @@ def requisition_reject(request, pk: int):
 
 @role_required(Role.APPROVER)
 def approval_queue(request):
-    """The approver's trust's submitted requisitions, with what they may do."""
+    """The approver's trust's submitted requisitions, oldest first, 25 a page
+    (``?per_page=`` up to 100), with what the approver may do on each."""
+    page = KeysFirstPaginator(
+        selectors.approval_queue(user=request.user),
+        rows_per_page(request.GET.get("per_page"), QUEUE_PER_PAGE),
+    ).get_page(request.GET.get("page"))
     rows = [
         {
             "requisition": requisition,
@@ -272,9 +287,13 @@ def approval_queue(request):
                 user=request.user, requisition=requisition
             ),
         }
-        for requisition in selectors.approval_queue(user=request.user)
+        for requisition in page
     ]
-    return render(request, "orders/requisition_approval_queue.html", {"rows": rows})
+    return render(
+        request,
+        "orders/requisition_approval_queue.html",
+        {"rows": rows, "page_obj": page},
+    )
 
 
 class RequisitionListView(RoleRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
@@ -304,7 +323,7 @@ class ApprovedLinesView(RoleRequiredMixin, ExportMixin, SingleTableMixin, Filter
     template_name = "orders/requisition_approved_lines.html"
     table_class = ApprovedLineTable
     filterset_class = ApprovedLineFilter
-    table_pagination = pages_of(50)
+    table_pagination = pages_of(APPROVED_LINES_PER_PAGE)
     export_name = "approved-lines"
 
     def get_queryset(self):

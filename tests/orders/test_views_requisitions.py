@@ -453,9 +453,56 @@ def test_queue_query_count_does_not_grow_with_rows(
     _many_submitted(requisitioner, rows, item)
     client = client_for(approver)
     client.get(reverse("orders:approval-queue"))  # warm the session
-    with django_assert_max_num_queries(7):
-        response = client.get(reverse("orders:approval-queue"))
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("orders:approval-queue"), {"per_page": 100})
     assert response.content.decode().count("Approve<span") == rows
+
+
+def test_queue_shows_25_a_page_oldest_first_with_how_many_wait(
+    client_for, approver, requisitioner, item
+):
+    """A long queue is paged, oldest submitted first, and says how many wait."""
+    _many_submitted(requisitioner, 27, item)
+    oldest_first = list(
+        Requisition.objects.filter(status=Requisition.Status.SUBMITTED)
+        .order_by("submitted_at", "pk")
+        .values_list("number", flat=True)
+    )
+    client = client_for(approver)
+    queue = reverse("orders:approval-queue")
+    first = client.get(queue).content.decode()
+    second = client.get(queue, {"page": 2}).content.decode()
+    assert first.count("Approve<span") == 25
+    assert second.count("Approve<span") == 2
+    assert "27 requisitions awaiting a decision" in first
+    assert "Page 1 of 2 (27 results)" in first
+    shown = [
+        number
+        for page in (first, second)
+        for number in re.findall(r">([A-Z]+-R-[0-9-]+)</a></td>", page)
+    ]
+    assert shown == oldest_first
+    # A page past the end shows the last one, as after approving its last row.
+    assert client.get(queue, {"page": 9}).content.decode().count("Approve<span") == 2
+
+
+def test_approving_on_a_later_page_returns_to_that_page(
+    client_for, approver, requisitioner, item
+):
+    """Each approve button sends the approver back to the page it was on."""
+    _many_submitted(requisitioner, 26, item)
+    client = client_for(approver)
+    queue = reverse("orders:approval-queue")
+    page = client.get(queue, {"page": 2}).content.decode()
+    assert 'name="next" value="/orders/approvals/?page=2"' in page
+    last = Requisition.objects.order_by("-submitted_at", "-pk").first()
+    response = client.post(
+        reverse("orders:requisition-approve", kwargs={"pk": last.pk}),
+        {"next": f"{queue}?page=2"},
+    )
+    assert response.url == f"{queue}?page=2"
+    last.refresh_from_db()
+    assert last.status == Requisition.Status.APPROVED
 
 
 @pytest.mark.parametrize("rows", [10, 30])
