@@ -61,11 +61,15 @@ class SavingsApi(APIView):
             else ALLIANCE_CODE
         )
         scope = selectors.savings_scope_get(request.user, _scope_code(request, default))
-        alliance = selectors.savings_summary(month=month, trust=None)
+        # The answer carries no history, and the alliance's breakdowns only
+        # when the alliance is the scope asked for.
+        alliance = selectors.savings_summary(
+            month=month, trust=None, breakdowns=scope is None, history=False
+        )
         detail = (
             alliance
             if scope is None
-            else selectors.savings_summary(month=month, trust=scope)
+            else selectors.savings_summary(month=month, trust=scope, history=False)
         )
         data = {
             "month": f"{month:%Y-%m}",

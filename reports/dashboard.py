@@ -231,6 +231,38 @@ def savings_by_category(
     ]
 
 
+def _kept(what: str, *, trust: Trust | None, month: datetime.date, state, compute):
+    """``compute()``, kept in the cache per scope and month under ``state``
+    (``selectors.savings_state()``) for at most ``SAVINGS_KEPT_SECONDS``."""
+    key = "reports:{}:{}:{}:{}".format(
+        what,
+        trust.pk if trust is not None else selectors.ALLIANCE,
+        month.isoformat(),
+        ":".join(map(str, state)),
+    )
+    kept = cache.get(key)
+    if kept is None:
+        kept = compute()
+        cache.set(key, kept, SAVINGS_KEPT_SECONDS)
+    return kept
+
+
+def savings_history_kept(
+    *, trust: Trust | None, month: datetime.date, state: tuple | None = None
+) -> list[selectors.MonthFigures]:
+    """``selectors.savings_history`` of the twelve months up to ``month``
+    (its first day), kept in the cache per scope and month under the orders'
+    state: the home pages and the month's savings page share it. One query
+    (the state, unless given) when kept, two when not."""
+    return _kept(
+        "savings-history",
+        trust=trust,
+        month=month,
+        state=selectors.savings_state() if state is None else state,
+        compute=lambda: selectors.savings_history(month=month, trust=trust),
+    )
+
+
 def savings_figures(
     *, trust: Trust | None, month: datetime.date
 ) -> tuple[list[selectors.MonthFigures], list[selectors.SavingsFigures]]:
@@ -242,17 +274,17 @@ def savings_figures(
     over the orders tells whether the kept figures still stand. Two more
     queries when they do not.
     """
-    key = "reports:savings-figures:{}:{}:{}".format(
-        trust.pk if trust is not None else selectors.ALLIANCE,
-        month.isoformat(),
-        ":".join(map(str, selectors.savings_state())),
+    state = selectors.savings_state()
+    history = savings_history_kept(trust=trust, month=month, state=state)
+    by_category = _kept(
+        "savings-by-category",
+        trust=trust,
+        month=month,
+        state=state,
+        compute=lambda: savings_by_category(
+            first=history[0].month, last=month, trust=trust
+        ),
     )
-    kept = cache.get(key)
-    if kept is not None:
-        return kept
-    history = selectors.savings_history(month=month, trust=trust)
-    by_category = savings_by_category(first=history[0].month, last=month, trust=trust)
-    cache.set(key, (history, by_category), SAVINGS_KEPT_SECONDS)
     return history, by_category
 
 

@@ -218,13 +218,20 @@ def savings_history(
 
 
 def savings_summary(
-    *, month: datetime.date, trust: Trust | None = None
+    *,
+    month: datetime.date,
+    trust: Trust | None = None,
+    breakdowns: bool = True,
+    history: bool = True,
 ) -> SavingsSummary:
     """A month's savings for a trust, or for the alliance when ``trust`` is None.
 
     Totals, then by trust (alliance only: each trust's totals), by category,
     by supplier, the ten items that saved most, and the last twelve months.
-    Six queries, whatever the number of allocations.
+    Six queries, whatever the number of allocations. A caller that shows no
+    breakdown (category, supplier, items) or no history asks for it to be
+    left out (``breakdowns=False``, ``history=False``): the history sums a
+    year of allocations, more than the month's figures together.
     """
     month = month_start(month)
     start, end = month_bounds(month)
@@ -241,25 +248,27 @@ def savings_summary(
             code="trust__code",
             order_by=["code_value"],
         )
-    summary.by_category = _grouped(
-        allocations,
-        label="order_line__item__category__name",
-        code="order_line__item__category_id",
-        order_by=["-savings", "label_value"],
-    )
-    summary.by_supplier = _grouped(
-        allocations,
-        label="order_line__order__supplier__name",
-        code="order_line__order__supplier_id",
-        order_by=["-savings", "label_value"],
-    )
-    summary.top_items = _grouped(
-        allocations,
-        label="order_line__item__name",
-        code="order_line__item__sku",
-        order_by=["-savings", "code_value"],
-    )[:TOP_ITEMS]
-    summary.history = savings_history(month=month, trust=trust)
+    if breakdowns:
+        summary.by_category = _grouped(
+            allocations,
+            label="order_line__item__category__name",
+            code="order_line__item__category_id",
+            order_by=["-savings", "label_value"],
+        )
+        summary.by_supplier = _grouped(
+            allocations,
+            label="order_line__order__supplier__name",
+            code="order_line__order__supplier_id",
+            order_by=["-savings", "label_value"],
+        )
+        summary.top_items = _grouped(
+            allocations,
+            label="order_line__item__name",
+            code="order_line__item__sku",
+            order_by=["-savings", "code_value"],
+        )[:TOP_ITEMS]
+    if history:
+        summary.history = savings_history(month=month, trust=trust)
     return summary
 
 

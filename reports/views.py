@@ -72,7 +72,9 @@ def savings_detail(request, month):
     scope = selectors.savings_scope_get(
         request.user, request.GET.get("scope", selectors.ALLIANCE)
     )
-    summary = selectors.savings_summary(month=month, trust=scope)
+    summary = selectors.savings_summary(month=month, trust=scope, history=False)
+    # The year's history, shared with the home pages' chart.
+    summary.history = dashboard.savings_history_kept(trust=scope, month=summary.month)
     return render(
         request,
         "reports/savings_detail.html",

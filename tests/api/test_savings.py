@@ -128,3 +128,28 @@ def test_third_trust_finance_sees_totals_but_not_detail(api_for, issued, month):
     assert {row["trust"] for row in body["trusts"]} == {"WMAS", "SECAMB"}
     assert body["detail"]["scope"] == "SWASFT"
     assert body["detail"]["top_items"] == []
+
+
+def _allocation_reads(client, url, params=None) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params or {}).status_code == 200
+    return [
+        q["sql"] for q in queries.captured_queries if "orders_allocation" in q["sql"]
+    ]
+
+
+def test_savings_read_only_the_figures_the_answer_carries(
+    api_for, finance, buyer, issued, month
+):
+    """No twelve-month history (the answer has none), and the alliance's
+    breakdowns only when the alliance is the scope: a trust's answer sums
+    the month four times for the trust and twice for the alliance."""
+    url = f"/api/v1/savings/{month}/"
+    trust_scope = _allocation_reads(api_for(finance), url)
+    assert len(trust_scope) == 6
+    alliance_scope = _allocation_reads(api_for(buyer), url)
+    assert len(alliance_scope) == 5
+    assert not any("DATE_TRUNC" in sql for sql in trust_scope + alliance_scope)

@@ -192,6 +192,39 @@ def test_detail_shows_figures_and_hides_other_trusts_detail(finance, client_for)
     assert client.get(url, {"scope": "SECAMB"}).status_code == 404
 
 
+@pytest.mark.usefixtures("files")
+def test_detail_chart_is_the_years_history_and_follows_a_new_order(
+    finance, other_trust, client_for
+):
+    """The month chart's twelve months are the report's own figures, and an
+    order issued since the last visit shows on the next one."""
+    from reports import selectors
+
+    client = client_for(finance)
+    url = reverse("reports:savings-detail", args=["2026-03"])
+    wmas = finance.membership.trust
+
+    def shown():
+        response = client.get(url, {"scope": "WMAS"})
+        assert response.status_code == 200
+        return response.context["summary"].history
+
+    before = shown()
+    assert before == selectors.savings_history(month=MONTH, trust=wmas)
+    assert len(before) == 12
+    assert before[-1].figures.savings > 0
+    build_order(
+        trusts=[wmas, other_trust],
+        lines=1,
+        issued_at=datetime.datetime(2026, 2, 9, 12, tzinfo=datetime.UTC),
+        seed=7,
+        number="AP-2026-000777",
+    )
+    after = shown()
+    assert after == selectors.savings_history(month=MONTH, trust=wmas)
+    assert after[-2].figures.savings > before[-2].figures.savings
+
+
 def test_finance_build_asks_for_own_trust_and_alliance_only(
     trust, other_trust, finance, client_for, django_capture_on_commit_callbacks
 ):
