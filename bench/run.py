@@ -24,7 +24,10 @@ and run as subprocesses.
 - B4 price-list import of a CSV vs COPY of the same rows.
 - B5 a month's savings summary and its PDF vs raw aggregates of the same
   figures and a bare table PDF of the same rows.
-- B6 queries per list and detail page with 100 rows vs 10 rows.
+- B6 queries per list and detail page with 100 rows vs 10 rows; then, for
+  every main page and API address, its server time, size and queries at
+  this size, printed (no target: these show a page that grows with the
+  data, such as a list that is not paged).
 - B7 gunicorn (5 workers) and a Celery worker under locust, 50 users: p95
   while a 10,000-line order PDF is being built vs without, and errors.
 
@@ -547,6 +550,7 @@ def bench_queries(report: Report, size: Size, users) -> None:
         ("requisitioner", "/orders/", "order list (trust user)"),
         ("buyer", "/orders/", "order list (buyer)"),
         ("buyer", "/orders/approved-lines/", "approved lines"),
+        ("approver", "/orders/approvals/", "approval queue"),
         ("buyer", "/catalogue/", "catalogue"),
         ("buyer", "/contracts/", "contract list"),
     ]
@@ -616,6 +620,105 @@ def bench_queries(report: Report, size: Size, users) -> None:
             f"{name} queries {large_label} {many}, {small_label} {few}, "
             f"ratio {many / few:.2f} (target 1.0)",
             many == few,
+        )
+
+
+def _page_addresses(users) -> list[tuple[str, str]]:
+    """``(role, address)`` of every main page and API read, on rows of the
+    bench data: the biggest order the trust has a share in, the newest
+    requisition and round, the first item and contract, last month."""
+    from django.utils import timezone
+
+    from catalogue.models import Item
+    from orders.models import JointPurchaseOrder, PoolingRound, Requisition
+    from suppliers.models import Contract
+
+    trust = users["requisitioner"].membership.trust
+    order = (
+        JointPurchaseOrder.objects.filter(shares__trust=trust)
+        .order_by("-net", "pk")
+        .first()
+    )
+    requisition = Requisition.objects.filter(trust=trust).order_by("-pk").first()
+    pooling_round = PoolingRound.objects.order_by("-pk").first()
+    item = Item.objects.order_by("pk").first()
+    contract = Contract.objects.order_by("pk").first()
+    month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).strftime(
+        "%Y-%m"
+    )
+    pages = [
+        ("buyer", "/"),
+        ("requisitioner", "/"),
+        ("approver", "/"),
+        ("finance", "/"),
+        ("requisitioner", "/catalogue/"),
+        ("buyer", "/contracts/"),
+        ("requisitioner", "/orders/requisitions/"),
+        ("approver", "/orders/approvals/"),
+        ("buyer", "/orders/approved-lines/"),
+        ("buyer", "/orders/rounds/"),
+        ("buyer", "/orders/"),
+        ("finance", "/reports/savings/"),
+        ("finance", f"/reports/savings/{month}/"),
+        ("buyer", f"/reports/savings/{month}/"),
+        ("buyer", "/api/v1/orders/"),
+        ("requisitioner", "/api/v1/requisitions/"),
+        ("buyer", "/api/v1/pooling-rounds/"),
+        ("requisitioner", "/api/v1/items/"),
+        ("buyer", "/api/v1/contracts/"),
+        ("finance", f"/api/v1/savings/{month}/"),
+    ]
+    if item is not None:
+        pages.append(("requisitioner", f"/catalogue/{item.sku}/"))
+    if contract is not None:
+        pages.append(("buyer", f"/contracts/{contract.reference}/"))
+    if requisition is not None:
+        pages.append(("requisitioner", f"/orders/requisitions/{requisition.pk}/"))
+    if pooling_round is not None:
+        pages += [
+            ("buyer", f"/orders/rounds/{pooling_round.pk}/"),
+            ("buyer", f"/api/v1/pooling-rounds/{pooling_round.pk}/"),
+        ]
+    if order is not None:
+        pages += [
+            ("buyer", f"/orders/{order.number}/"),
+            ("requisitioner", f"/orders/{order.number}/"),
+            ("buyer", f"/api/v1/orders/{order.number}/"),
+            ("requisitioner", f"/api/v1/orders/{order.number}/"),
+        ]
+    return pages
+
+
+def bench_pages(size: Size, users) -> None:
+    """Print every main page's server time (median of three after a warm-up
+    request), size and queries at this size of data."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    clients = {}
+    for role, user in users.items():
+        clients[role] = Client()
+        clients[role].force_login(user)
+    label = _label(size.lines)
+    for role, address in _page_addresses(users):
+        client = clients[role]
+        answers = []
+
+        def fetch(client=client, address=address, answers=answers):
+            answers.append(client.get(address))
+
+        seconds = _timed(fetch, 3)
+        with CaptureQueriesContext(connection) as captured:
+            client.get(address)
+        answer = answers[-1]
+        if answer.status_code != 200:
+            raise RuntimeError(f"{address} ({role}): {answer.status_code}")
+        print(
+            f"B6 page {address} ({role}) {label} lines: {seconds * 1000:.1f} ms, "
+            f"{len(answer.content) / 1024:.0f} KiB, "
+            f"{len(captured.captured_queries)} queries",
+            flush=True,
         )
 
 
@@ -909,10 +1012,13 @@ def _bench_users(size: Size):
         is_approver=True,
         approval_limit=Decimal("100000000.00"),
     )
+    finance = User.objects.create(username="finance-T00")
+    Membership.objects.create(user=finance, trust=trust, is_finance=True)
     return {
         "buyer": User.objects.get(username="buyer"),
         "requisitioner": requisitioner,
         "approver": approver,
+        "finance": finance,
     }
 
 
@@ -984,6 +1090,7 @@ def main(argv=None) -> int:
             bench_savings(report, size)
         if "B6" in only:
             bench_queries(report, size, users)
+            bench_pages(size, users)
         if "B7" in only:
             bench_load(report, size, users, database_url)
     finally:
