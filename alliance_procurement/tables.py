@@ -59,7 +59,6 @@ from django_tables2.export import TableExport
 from django_tables2.export.views import ExportMixin as BaseExportMixin
 from django_tables2.rows import BoundRows
 from django_tables2.utils import Accessor
-from tablib import Dataset
 
 from alliance_procurement.money import to_pennies, to_unit_price
 
@@ -364,16 +363,33 @@ def neutralise_formula(value):
     return value
 
 
+class _ExportedTable:
+    """A table as ``TableExport`` reads it: its own attributes (the title
+    comes from its ``Meta``), with ``as_values`` giving the same cells as
+    django-tables2's, worked out per column (``table_tags.table_values``), and
+    every header and cell neutralised."""
+
+    def __init__(self, table):
+        self._table = table
+
+    def __getattr__(self, name):
+        return getattr(self._table, name)
+
+    def as_values(self, exclude_columns=None):
+        # The template tags import this module: import theirs when exporting.
+        from alliance_procurement.table_tags import table_values
+
+        for row in table_values(self._table, exclude_columns or ()):
+            yield [neutralise_formula(cell) for cell in row]
+
+
 class SafeTableExport(TableExport):
     """A ``TableExport`` that neutralises formulas in every header and cell."""
 
     def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
-        exported = super().table_to_dataset(table, exclude_columns, dataset_kwargs)
-        dataset = Dataset(title=exported.title)
-        dataset.headers = [neutralise_formula(cell) for cell in exported.headers]
-        for row in exported:
-            dataset.append([neutralise_formula(cell) for cell in row])
-        return dataset
+        return super().table_to_dataset(
+            _ExportedTable(table), exclude_columns, dataset_kwargs
+        )
 
 
 class ExportMixin(BaseExportMixin):

@@ -27,13 +27,16 @@ from alliance_procurement.table_tags import (
     _td_attrs,
     table_head,
     table_rows,
+    table_values,
 )
 from alliance_procurement.tables import (
     MAX_PER_PAGE,
     DateColumn,
     KeysFirstPaginator,
     MoneyColumn,
+    SafeTableExport,
     date_text,
+    neutralise_formula,
     pages_of,
     rows_per_page,
 )
@@ -484,3 +487,91 @@ def test_every_list_shows_between_one_and_a_hundred_rows_a_page(
     ).paginator
     own_size = {"orders:approved-lines": 50, "suppliers:fuel-index-detail": 50}
     assert paginator.per_page == (shown or own_size.get(url_name, 25))
+
+
+# --- exports --------------------------------------------------------------------
+
+
+def _export_tables(requisitioner, buyer):
+    """Every list's table over rows that exercise its columns: choice labels,
+    empty cells, related names, the tables' own ``value_`` and ``render_``
+    methods, money, dates, text that would start a formula."""
+    from catalogue import selectors as catalogue_selectors
+    from catalogue.tables import ItemTable
+    from orders.selectors import requisitions as requisition_selectors
+    from orders.tables.requisitions import ApprovedLineTable
+    from suppliers import selectors as supplier_selectors
+    from suppliers.models import FuelIndexPrice
+    from suppliers.tables import ContractTable, FuelIndexPriceTable
+
+    trust = requisitioner.membership.trust
+    for status in Requisition.Status.values:
+        factories.RequisitionFactory(
+            trust=trust,
+            requester=requisitioner,
+            status=status,
+            estimated_total=Decimal("1234.565"),
+        )
+    factories.RequisitionFactory(
+        trust=trust, requester=requisitioner, estimated_total=None
+    )
+    requisitioner.first_name, requisitioner.last_name = "", "=HYPERLINK(1)"
+    requisitioner.save()
+    factories.ApprovedRequisitionLineFactory(item__name="@SUM(A1)")
+    factories.ContractFactory(title="-1+1")
+    factories.ItemFactory(name="+44 spare")
+    factories.FuelIndexPriceFactory(price_per_litre=Decimal("1.23456"))
+    issued = factories.JointPurchaseOrderFactory(
+        status=JointPurchaseOrder.Status.ISSUED,
+        issued_at=datetime.datetime(2026, 6, 30, 23, 30, tzinfo=datetime.UTC),
+    )
+    factories.OrderShareFactory(order=issued, trust=trust)
+    factories.JointPurchaseOrderFactory(contract=issued.contract)
+    return [
+        RequisitionTable(
+            requisition_selectors.requisition_list(user=requisitioner).order_by("pk")
+        ),
+        ApprovedLineTable(
+            requisition_selectors.approved_lines_list(user=buyer).order_by("pk")
+        ),
+        JointPurchaseOrderTable(joint_orders_list(buyer).order_by("number")),
+        JointPurchaseOrderTable(joint_orders_list(requisitioner).order_by("number")),
+        ItemTable(catalogue_selectors.items_list().order_by("pk")),
+        ContractTable(supplier_selectors.contracts_list().order_by("pk")),
+        FuelIndexPriceTable(FuelIndexPrice.objects.order_by("pk")),
+    ]
+
+
+@pytest.mark.django_db
+def test_every_lists_export_holds_django_tables2s_cells(requisitioner, buyer):
+    """Header for header and cell for cell, the export's rows are the
+    library's own values (``Table.as_values``), formulas neutralised."""
+    for table in _export_tables(requisitioner, buyer):
+        library = [
+            [neutralise_formula(cell) for cell in row] for row in table.as_values()
+        ]
+        assert len(library) > 1, type(table).__name__
+        exported = SafeTableExport("csv", table).dataset
+        assert [exported.headers, *map(list, exported)] == library
+        assert list(table_values(table, ("status",))) == list(
+            table.as_values(exclude_columns=("status",))
+        )
+    assert exported.title == "Fuel Index Prices"
+
+
+@pytest.mark.django_db
+def test_export_cells_read_as_spreadsheet_values(requisitioner, buyer):
+    """Money is the Decimal to the penny, a status its label, an empty cell
+    empty, and text starting a formula comes out as text."""
+    requisitions, *_others = _export_tables(requisitioner, buyer)
+    headers, *rows = table_values(requisitions)
+    totals = [row[headers.index("Estimated total")] for row in rows]
+    assert Decimal("1234.57") in totals
+    assert None in totals
+    assert {row[headers.index("Status")] for row in rows} >= set(
+        map(str, Requisition.Status.labels)
+    )
+    exported = SafeTableExport("csv", requisitions).dataset
+    requesters = {row[headers.index("Requester")] for row in exported}
+    assert all(not str(name).startswith("=") for name in requesters)
+    assert any(str(name).startswith("'=HYPERLINK") for name in requesters)
