@@ -224,7 +224,10 @@ def generate(*, lines: int, trusts: int, items: int, contracts: int, seed: int):
 
     requisitions = max(1, lines // 10)
     now = timezone.now()
-    submitted = now - datetime.timedelta(days=1)
+    # Submitted over the week before yesterday, oldest first, as a week's
+    # requisitions would be (every one before the round's cut-off, now).
+    latest = now - datetime.timedelta(days=1)
+    week = 7 * 24 * 3600
     needed_by = now.date() + datetime.timedelta(days=14)
     base = {
         field.attname: field.get_default()
@@ -236,6 +239,9 @@ def generate(*, lines: int, trusts: int, items: int, contracts: int, seed: int):
     def requisition_rows():
         for n in range(requisitions):
             t = n % trusts
+            submitted = latest - datetime.timedelta(
+                seconds=week * (requisitions - n) // requisitions
+            )
             row = dict(
                 base,
                 trust_id=trust_rows[t].pk,
