@@ -338,16 +338,23 @@ class KeysFirstPaginator(Paginator):
         return self._get_page(window, number, self)
 
 
-def pages_of(per_page: int) -> dict:
-    """``table_pagination`` for a list view: ``per_page`` rows a page, cut
-    by ``KeysFirstPaginator``, which falls back to ``per_page`` for a page
-    size below 1."""
-    paginator = type(
+@functools.cache
+def _keys_first_paginator_of(per_page: int) -> type[KeysFirstPaginator]:
+    return type(
         f"KeysFirstPaginatorOf{per_page}",
         (KeysFirstPaginator,),
         {"default_per_page": per_page, "__module__": __name__},
     )
-    return {"per_page": per_page, "paginator_class": paginator}
+
+
+def pages_of(per_page: int) -> dict:
+    """``table_pagination`` for a list view: ``per_page`` rows a page, cut
+    by ``KeysFirstPaginator``, which falls back to ``per_page`` for a page
+    size below 1."""
+    return {
+        "per_page": per_page,
+        "paginator_class": _keys_first_paginator_of(per_page),
+    }
 
 
 def neutralise_formula(value):
