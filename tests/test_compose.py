@@ -63,6 +63,19 @@ def test_worker_and_beat_commands_match_the_procfile():
     assert "gunicorn alliance_procurement.wsgi" in procfile["web"]
 
 
+def test_the_worker_runs_below_the_web_servers_priority():
+    """A PDF being laid out takes a whole core: on a shared host the worker
+    yields to the web server, in docker compose and in `make run` alike."""
+    procfile = dict(
+        line.split(": ", 1)
+        for line in (ROOT / "Procfile").read_text().splitlines()
+        if line
+    )
+    assert procfile["worker"].startswith("nice -n 10 ")
+    assert SERVICES["worker"]["command"].startswith("nice -n 10 celery ")
+    assert not procfile["web"].startswith("nice")
+
+
 def test_app_services_use_the_environment_the_settings_read():
     """The containers set the variables settings.py reads for the full stack."""
     environment = SERVICES["web"]["environment"]
