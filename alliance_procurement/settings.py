@@ -113,6 +113,12 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
     # A restarted PostgreSQL must not fail the next request on a dead connection.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Exports and PDFs read their rows through a server-side cursor; behind
+    # PgBouncer in transaction pooling a cursor cannot outlive its
+    # transaction, so turn them off there (docs/scaling.md).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+        "DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False
+    )
 # Services own their transactions (STYLE §5).
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Reports and exports read from a replica when one is named
@@ -123,6 +129,9 @@ if DATABASE_REPLICA_URL:
         **env.db_url_config(DATABASE_REPLICA_URL),
         "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
         "CONN_HEALTH_CHECKS": True,
+        "DISABLE_SERVER_SIDE_CURSORS": DATABASES["default"].get(
+            "DISABLE_SERVER_SIDE_CURSORS", False
+        ),
         "TEST": {"MIRROR": "default"},
     }
     DATABASE_ROUTERS = ["alliance_procurement.db_routers.ReplicaRouter"]

@@ -20,7 +20,9 @@ PROBE = (
     "'reject': settings.CELERY_TASK_REJECT_ON_WORKER_LOST, "
     "'prefetch': settings.CELERY_WORKER_PREFETCH_MULTIPLIER, "
     "'content': settings.CELERY_ACCEPT_CONTENT, "
-    "'routes': settings.CELERY_TASK_ROUTES}))"
+    "'routes': settings.CELERY_TASK_ROUTES, "
+    "'server_cursors_off': settings.DATABASES['default']"
+    ".get('DISABLE_SERVER_SIDE_CURSORS')}))"
 )
 CONFIG_VARS = (
     "DATABASE_URL",
@@ -32,6 +34,7 @@ CONFIG_VARS = (
     "AWS_STORAGE_BUCKET_NAME",
     # Set by the browser tests for Playwright's event loop; never in deployment.
     "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "DATABASE_DISABLE_SERVER_SIDE_CURSORS",
 )
 
 
@@ -72,6 +75,17 @@ def test_full_stack_uses_postgresql_and_a_real_broker():
     assert loaded["engine"] == "django.db.backends.postgresql"
     assert loaded["eager"] is False
     assert loaded["broker"] == "redis://redis.example:6379/0"
+
+
+def test_server_side_cursors_can_be_turned_off_for_pgbouncer():
+    """On by default with PostgreSQL; off when the database sits behind
+    PgBouncer in transaction pooling."""
+    postgres = "postgres://u:p@db.example:5432/alliance"
+    assert _settings(DATABASE_URL=postgres)["server_cursors_off"] is False
+    behind_pgbouncer = _settings(
+        DATABASE_URL=postgres, DATABASE_DISABLE_SERVER_SIDE_CURSORS="true"
+    )
+    assert behind_pgbouncer["server_cursors_off"] is True
 
 
 def test_celery_is_configured_for_reliability():

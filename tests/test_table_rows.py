@@ -342,11 +342,12 @@ def test_every_list_sorted_by_any_column_breaks_ties_by_key(
             )
         assert response.status_code == 200
         assert response["Content-Type"].startswith("text/csv")
+        # Read through a server-side cursor: ``DECLARE … CURSOR FOR SELECT``.
+        select = f'SELECT "{table}"."id"'
         export_query = [
-            query["sql"]
+            query["sql"][query["sql"].index(select) :]
             for query in queries.captured_queries
-            if query["sql"].startswith(f'SELECT "{table}"."id"')
-            and "ORDER BY" in query["sql"]
+            if select in query["sql"] and "ORDER BY" in query["sql"]
         ][-1]
         last = export_query.split("ORDER BY")[1].strip().split(",")[-1].strip()
         assert last.startswith(f'"{table}"."id"'), export_query
@@ -575,3 +576,42 @@ def test_export_cells_read_as_spreadsheet_values(requisitioner, buyer):
     requesters = {row[headers.index("Requester")] for row in exported}
     assert all(not str(name).startswith("=") for name in requesters)
     assert any(str(name).startswith("'=HYPERLINK") for name in requesters)
+
+
+@pytest.mark.django_db
+def test_an_export_reads_its_records_in_chunks(requisitioner, monkeypatch):
+    """The export's rows come from the database a chunk at a time, in the
+    table's order, and the queryset never holds every record at once."""
+    from alliance_procurement import table_tags
+    from orders.selectors import requisitions as requisition_selectors
+
+    monkeypatch.setattr(table_tags, "EXPORT_CHUNK", 2)
+    trust = requisitioner.membership.trust
+    made = factories.RequisitionFactory.create_batch(
+        5, trust=trust, requester=requisitioner
+    )
+    queryset = requisition_selectors.requisition_list(user=requisitioner)
+    table = RequisitionTable(queryset.order_by("-pk"))
+    headers, *rows = table_values(table)
+    numbers = [row[headers.index("Number")] for row in rows]
+    assert numbers == [requisition.number for requisition in reversed(made)]
+    assert table.data.data._result_cache is None
+
+
+class PinnedTotalTable(RequisitionTable):
+    def get_top_pinned_data(self):
+        return [{"number": "Top", "estimated_total": Decimal("1.005")}]
+
+    def get_bottom_pinned_data(self):
+        return [{"number": "Total", "estimated_total": Decimal("12.5")}]
+
+
+@pytest.mark.django_db
+def test_an_export_with_pinned_rows_holds_the_librarys_cells(requisitioner):
+    factories.RequisitionFactory(
+        trust=requisitioner.membership.trust, requester=requisitioner
+    )
+    table = PinnedTotalTable(Requisition.objects.order_by("pk"))
+    ours = list(table_values(table))
+    assert ours == list(table.as_values())
+    assert (ours[1][0], ours[-1][0]) == ("Top", "Total")
