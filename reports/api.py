@@ -16,7 +16,7 @@ from alliance_procurement.api import (
     FileAnswerMixin,
     document_answer,
 )
-from reports import documents, selectors, services
+from reports import dashboard, documents, selectors, services
 from reports.models import SavingsDocument
 from reports.serializers import SavingsOutputSerializer
 from trusts import selectors as trust_selectors
@@ -61,15 +61,18 @@ class SavingsApi(APIView):
             else ALLIANCE_CODE
         )
         scope = selectors.savings_scope_get(request.user, _scope_code(request, default))
-        # The answer carries no history, and the alliance's breakdowns only
-        # when the alliance is the scope asked for.
-        alliance = selectors.savings_summary(
-            month=month, trust=None, breakdowns=scope is None, history=False
+        # Kept under the orders' state, as on the savings page. The answer
+        # carries no history, and the alliance's breakdowns only when the
+        # alliance is the scope asked for.
+        month = selectors.month_start(month)
+        state = selectors.savings_state()
+        alliance = dashboard.savings_summary_kept(
+            trust=None, month=month, breakdowns=scope is None, state=state
         )
         detail = (
             alliance
             if scope is None
-            else selectors.savings_summary(month=month, trust=scope, history=False)
+            else dashboard.savings_summary_kept(trust=scope, month=month, state=state)
         )
         data = {
             "month": f"{month:%Y-%m}",

@@ -280,6 +280,29 @@ def savings_history_kept(
     )
 
 
+def savings_summary_kept(
+    *,
+    trust: Trust | None,
+    month: datetime.date,
+    breakdowns: bool = True,
+    state: tuple | None = None,
+) -> selectors.SavingsSummary:
+    """``selectors.savings_summary`` of a month without its history, kept
+    in the cache per scope and month under the orders' state, as the charts
+    are: the month's savings page and the savings API read a month's figures
+    again only when an order was issued or cancelled since. One query (the
+    state, unless given) when kept; the month's sums when not."""
+    return _kept(
+        "savings-summary" if breakdowns else "savings-totals",
+        trust=trust,
+        month=month,
+        state=selectors.savings_state() if state is None else state,
+        compute=lambda: selectors.savings_summary(
+            month=month, trust=trust, breakdowns=breakdowns, history=False
+        ),
+    )
+
+
 def savings_figures(
     *, trust: Trust | None, month: datetime.date
 ) -> tuple[list[selectors.MonthFigures], list[selectors.SavingsFigures]]:

@@ -4,6 +4,8 @@ Finance users see their own trust's files and the alliance's; buyers see
 all (DESIGN §7). No request renders a file: building is queued.
 """
 
+import dataclasses
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -72,9 +74,13 @@ def savings_detail(request, month):
     scope = selectors.savings_scope_get(
         request.user, request.GET.get("scope", selectors.ALLIANCE)
     )
-    summary = selectors.savings_summary(month=month, trust=scope, history=False)
-    # The year's history, shared with the home pages' chart.
-    summary.history = dashboard.savings_history_kept(trust=scope, month=summary.month)
+    month = selectors.month_start(month)
+    state = selectors.savings_state()
+    summary = dataclasses.replace(
+        dashboard.savings_summary_kept(trust=scope, month=month, state=state),
+        # The year's history, shared with the home pages' chart.
+        history=dashboard.savings_history_kept(trust=scope, month=month, state=state),
+    )
     return render(
         request,
         "reports/savings_detail.html",

@@ -153,3 +153,22 @@ def test_savings_read_only_the_figures_the_answer_carries(
     alliance_scope = _allocation_reads(api_for(buyer), url)
     assert len(alliance_scope) == 5
     assert not any("DATE_TRUNC" in sql for sql in trust_scope + alliance_scope)
+
+
+def test_month_figures_are_read_again_only_when_orders_change(
+    api_for, finance, buyer, issued, order_number, month
+):
+    """A second read under the same orders answers the same figures without
+    summing the month again; cancelling the order takes its savings off on
+    the very next read."""
+    url = f"/api/v1/savings/{month}/"
+    client = api_for(finance)
+    first = client.get(url).json()
+    assert first["alliance"]["savings"] == "60.50"
+    assert _allocation_reads(client, url) == []
+    assert client.get(url).json() == first
+    cancelled = api_for(buyer).post(f"/api/v1/orders/{order_number}/cancel/")
+    assert cancelled.status_code == 200, cancelled.json()
+    after = client.get(url).json()
+    assert after["alliance"]["savings"] == "0.00"
+    assert after["detail"]["top_items"] == []

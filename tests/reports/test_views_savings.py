@@ -248,3 +248,19 @@ def test_build_needs_post(finance, client_for):
         reverse("reports:savings-build", args=["2026-03"])
     )
     assert response.status_code == 405
+
+
+@pytest.mark.usefixtures("files")
+def test_detail_figures_are_kept_per_scope(finance, client_for):
+    """The alliance's and a trust's pages of the same month never share
+    figures, kept or not."""
+    client = client_for(finance)
+    url = reverse("reports:savings-detail", args=["2026-03"])
+    for _ in range(2):
+        alliance = client.get(url).context["summary"]
+        wmas = client.get(url, {"scope": "WMAS"}).context["summary"]
+        assert alliance.trust is None
+        assert wmas.trust.code == "WMAS"
+        assert alliance.totals.savings > wmas.totals.savings > 0
+        assert [row.code for row in alliance.by_trust] == ["SECAMB", "WMAS"]
+        assert wmas.by_trust == []
