@@ -3,6 +3,10 @@
 One function per role panel. Each reads only what that role may see, through
 the selectors that own visibility, in a fixed number of queries whatever the
 number of rows: lists are cut to ``PANEL_ROWS`` and counted in SQL.
+
+The savings figures are kept in the cache under the orders' state
+(``savings_history_kept``, ``savings_summary_kept``): the home pages' charts,
+the month's savings page and the savings API share them.
 """
 
 import datetime
