@@ -191,6 +191,24 @@ def test_order_list_exports_csv(client_for, buyer, pooled):
     assert "880.00" in text
 
 
+def test_a_trust_users_order_export_holds_its_share_only(
+    client_for, buyer, requisitioner, pooled
+):
+    """A trust user's download shows their trust's share (70 gloves at £8:
+    £560.00, quoting its own reference), never the order's total (£880.00)
+    nor the other trust's share (£320.00)."""
+    order = _commit(pooled, buyer)
+    response = client_for(requisitioner).get(
+        reverse("orders:order-list"), {"_export": "csv"}
+    )
+    text = response.content.decode()
+    assert f"{order.number}/WMAS" in text
+    assert "560.00" in text
+    assert "880.00" not in text
+    assert "320.00" not in text
+    assert "SECAMB" not in text
+
+
 def test_buyer_sees_every_trust_share_and_the_contract_ceiling(
     client_for, buyer, pooled
 ):

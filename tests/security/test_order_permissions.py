@@ -6,6 +6,9 @@ contract managers have no orders (403); anonymous visitors go to sign in.
 Refused actions change nothing.
 """
 
+import io
+
+import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -124,6 +127,30 @@ def test_order_pages_by_role(client, setup, role, name, table, default):
     assert response.status_code == _expected(table, role, default)
     if name == "order-list" and role in OTHER_ROLES:
         assert order.number not in response.content.decode()
+
+
+@pytest.mark.parametrize("role", [*TRUST_ROLES, *OTHER_ROLES, "buyer"])
+@pytest.mark.parametrize("export_format", ["csv", "xlsx"])
+def test_order_list_exports_hold_only_visible_orders(
+    client, setup, role, export_format
+):
+    """The order list's download holds the orders its page would show: another
+    trust's roles never find an order their trust has no share in."""
+    order = setup["order"]
+    response = _client(client, setup, role).get(
+        reverse("orders:order-list"), {"_export": export_format}
+    )
+    assert response.status_code == 200
+    if export_format == "csv":
+        numbers = response.content.decode()
+    else:
+        workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+        numbers = " ".join(
+            str(cell)
+            for row in workbook.active.iter_rows(values_only=True)
+            for cell in row
+        )
+    assert (order.number in numbers) == (role not in OTHER_ROLES)
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
