@@ -171,10 +171,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # Sign-in throttling first: it refuses locked-out attempts before the password
-# is checked, then Django's own backend signs people in (ASVS V6.3).
+# is checked, then Django's own backend signs people in (ASVS V6.3); ours
+# reads the signed-in user together with their membership on every request.
 AUTHENTICATION_BACKENDS = [
     "alliance_procurement.security.RequestAxesBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "trusts.backends.MembershipModelBackend",
 ]
 # Five failures for one username from one address lock that pair for 15 min.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

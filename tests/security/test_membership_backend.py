@@ -1,0 +1,77 @@
+"""The signed-in user is read with their membership, in one query."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests import factories
+from trusts.backends import MembershipModelBackend
+from trusts.models import Role
+from trusts.selectors import user_has_role, user_trust
+
+pytestmark = pytest.mark.django_db
+
+
+def test_user_comes_with_roles_and_trust_in_one_query(requisitioner, trust):
+    """Roles and trust need no further query once the user is read."""
+    with CaptureQueriesContext(connection) as queries:
+        user = MembershipModelBackend().get_user(requisitioner.pk)
+        assert user_has_role(user, Role.REQUISITIONER)
+        assert not user_has_role(user, Role.APPROVER)
+        assert user_trust(user) == trust
+    assert len(queries) == 1
+
+
+def test_user_without_membership_has_no_roles(db):
+    """A user made by hand, with no membership, signs in with no roles."""
+    bare = get_user_model().objects.create_user("bare", password="x-1234567890")
+    with CaptureQueriesContext(connection) as queries:
+        user = MembershipModelBackend().get_user(bare.pk)
+        assert user == bare
+        assert not user_has_role(user, Role.BUYER)
+        assert user_trust(user) is None
+    assert len(queries) == 1
+
+
+def test_inactive_user_is_not_returned(requisitioner):
+    """A deactivated user's session no longer signs them in."""
+    requisitioner.is_active = False
+    requisitioner.save(update_fields=["is_active"])
+    assert MembershipModelBackend().get_user(requisitioner.pk) is None
+
+
+def test_unknown_user_is_not_returned(db):
+    """A session naming a deleted user signs nobody in."""
+    assert MembershipModelBackend().get_user(987654321) is None
+
+
+def test_page_reads_the_membership_with_the_user(client_for, requisitioner):
+    """A signed-in page reads the membership once, joined with the user."""
+    client = client_for(requisitioner)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("trusts:profile")).status_code == 200
+    membership_reads = [
+        q["sql"] for q in queries if 'FROM "trusts_membership"' in q["sql"]
+    ]
+    assert membership_reads == []
+    joined = [
+        q["sql"]
+        for q in queries
+        if 'FROM "auth_user"' in q["sql"] and '"trusts_membership"' in q["sql"]
+    ]
+    assert len(joined) == 1
+
+
+def test_role_change_shows_on_the_next_request(client_for, trust):
+    """Roles are read afresh on every request, never kept in the session."""
+    user = factories.UserFactory(
+        membership__trust=trust, membership__is_requisitioner=True
+    )
+    client = client_for(user)
+    assert client.get(reverse("orders:requisition-create")).status_code == 200
+    user.membership.is_requisitioner = False
+    user.membership.is_finance = True
+    user.membership.save()
+    assert client.get(reverse("orders:requisition-create")).status_code == 403
