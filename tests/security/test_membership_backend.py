@@ -1,10 +1,13 @@
-"""The signed-in user is read with their membership, in one query."""
+"""The signed-in user, by session or API token, is read with their
+membership, in one query."""
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from tests import factories
 from trusts.backends import MembershipModelBackend
@@ -75,3 +78,59 @@ def test_role_change_shows_on_the_next_request(client_for, trust):
     user.membership.is_finance = True
     user.membership.save()
     assert client.get(reverse("orders:requisition-create")).status_code == 403
+
+
+def _token_client(user):
+    token, _created = Token.objects.get_or_create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def test_api_token_reads_the_user_with_membership_in_one_query(requisitioner, trust):
+    """An API call with a token reads token, user, roles and trust at once."""
+    client = _token_client(requisitioner)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/me/")
+    assert response.status_code == 200
+    assert response.json()["roles"] == ["requisitioner"]
+    assert response.json()["organisation"] == trust.code
+    assert [q for q in queries if 'FROM "trusts_membership"' in q["sql"]] == []
+    joined = [
+        q["sql"]
+        for q in queries
+        if 'FROM "authtoken_token"' in q["sql"] and '"trusts_membership"' in q["sql"]
+    ]
+    assert len(joined) == 1
+
+
+def test_api_token_of_an_inactive_user_is_refused(requisitioner):
+    """A deactivated user's token answers 401, as DRF's own does."""
+    client = _token_client(requisitioner)
+    requisitioner.is_active = False
+    requisitioner.save(update_fields=["is_active"])
+    response = client.get("/api/v1/me/")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "User inactive or deleted."
+
+
+def test_unknown_api_token_is_refused(db):
+    """A token nobody holds answers 401."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    response = client.get("/api/v1/me/")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "Invalid token."
+
+
+def test_api_role_change_shows_on_the_next_call(trust):
+    """Roles behind a token are read afresh on every call."""
+    user = factories.UserFactory(
+        membership__trust=trust, membership__is_requisitioner=True
+    )
+    client = _token_client(user)
+    assert client.get("/api/v1/me/").json()["roles"] == ["requisitioner"]
+    user.membership.is_requisitioner = False
+    user.membership.is_finance = True
+    user.membership.save()
+    assert client.get("/api/v1/me/").json()["roles"] == ["finance"]
