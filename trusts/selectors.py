@@ -56,7 +56,10 @@ def token_with_user_get(key: str) -> Token | None:
 def _remember_membership(user) -> None:
     """Keep for ``membership_get`` the membership read with ``user``
     (``select_related("membership__trust")``; ``None`` when there is none)."""
-    membership = Membership.user.field.remote_field.get_cached_value(user, None)
+    try:
+        membership = user.membership  # read with the user: no query
+    except Membership.DoesNotExist:
+        membership = None
     setattr(user, _CACHE_ATTR, membership)
 
 

@@ -70,7 +70,9 @@ def test_the_token_authenticates_later_requests(api_client, requisitioner):
 def test_an_unknown_token_answers_401(api_client):
     """A token that does not exist answers 401, not 403."""
     api_client.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef")
-    assert api_client.get("/api/v1/me/").status_code == 401
+    response = api_client.get("/api/v1/me/")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "Invalid token."
 
 
 def test_anonymous_callers_get_401(api_client):
