@@ -3,7 +3,10 @@
 No Docker engine runs the tests, so the file is checked by reading it.
 """
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -102,3 +105,42 @@ def test_makefile_targets_the_readme_promises_exist():
     assert re.search(r"^run:", makefile, re.MULTILINE)
     assert re.search(r"^test:", makefile, re.MULTILINE)
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def _gunicorn_settings(**environment) -> dict:
+    """gunicorn's own reading of its settings, started where `make run`, the
+    Docker image and docker compose start it (this directory)."""
+    printed = subprocess.run(  # noqa: S603 -- fixed arguments
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "--print-config",
+            "alliance_procurement.wsgi",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {
+        name.strip(): value.strip()
+        for name, _, value in (line.partition("=") for line in printed.splitlines())
+    }
+
+
+def test_web_requests_may_outlast_a_large_pooling_commit():
+    """gunicorn reads gunicorn.conf.py wherever the app is served: a worker
+    may run a request for two minutes (a million-line commit takes about
+    half a minute) and finishes it on a restart; GUNICORN_TIMEOUT changes it."""
+    settings = _gunicorn_settings()
+    assert settings["timeout"] == "120"
+    assert settings["graceful_timeout"] == "120"
+    assert _gunicorn_settings(GUNICORN_TIMEOUT="300")["timeout"] == "300"
+    # Nothing that starts gunicorn sets its own timeout over the file's.
+    commands = [
+        (ROOT / "Procfile").read_text(),
+        (ROOT / "Dockerfile").read_text(),
+        SERVICES["web"]["command"],
+    ]
+    assert all("--timeout" not in command for command in commands)
+    assert "gunicorn.conf.py" not in (ROOT / ".dockerignore").read_text()
