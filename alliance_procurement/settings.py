@@ -306,6 +306,9 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int(
     default=512 * 1024,  # KiB
 )
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers run at this niceness, below the web server (0: as started), so that
+# on a shared host pages never wait for a PDF (alliance_procurement/priority.py).
+WORKER_NICE = env.int("WORKER_NICE", default=10)
 # How long an unacknowledged task waits before Redis hands it to another worker
 # (a worker killed outright never rejects its task).
 CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -2,7 +2,9 @@
 
 import datetime
 import io
+import os
 import time
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -125,3 +127,35 @@ def test_sweep_rebuilds_documents_whose_messages_were_lost(celery_worker, settin
         worker=celery_worker,
         what="swept documents",
     )
+
+
+def _children(pid: int) -> list[int]:
+    return [
+        int(entry.name)
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit() and _parent_of(entry) == pid
+    ]
+
+
+def _parent_of(entry: Path) -> int | None:
+    try:
+        stat = (entry / "stat").read_text()
+    except OSError:  # gone meanwhile
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def test_worker_runs_below_the_web_servers_priority(celery_worker, settings):
+    """Started in a session of its own, as `make run` starts it, the worker
+    and the pool process that builds the PDFs run at WORKER_NICE, and so does
+    their session's group, by which Linux shares the CPU first."""
+    main = celery_worker.process.pid
+    pool = _children(main)
+    assert pool, "the worker forked no pool process"
+    for pid in [main, *pool]:
+        assert os.getpriority(os.PRIO_PROCESS, pid) == max(
+            settings.WORKER_NICE, os.nice(0)
+        )
+    autogroup = Path(f"/proc/{main}/autogroup")
+    if autogroup.exists():
+        assert autogroup.read_text().split()[-1] == str(settings.WORKER_NICE)

@@ -1,0 +1,43 @@
+"""A background process below the web server's CPU priority.
+
+A PDF being laid out keeps a core busy for minutes; where the Celery worker
+shares a host with gunicorn, the pages should not wait for it. ``nice``
+alone does not do that on Linux: with automatic process grouping (the
+default on Debian and Ubuntu kernels) the scheduler first shares the CPU
+equally between sessions, and only then between the processes of a session
+by their niceness. A worker in a session of its own (as honcho, which `make
+run` uses, starts every process) so took half of a two-core host however
+nice it was. So the worker lowers its session's group too, when it leads
+that session (never, say, the terminal that started it by hand).
+
+In a container the cgroup decides instead: docker compose gives the worker a
+smaller CPU share (``cpu_shares``).
+"""
+
+import os
+import time
+from pathlib import Path
+
+AUTOGROUP = Path("/proc/self/autogroup")
+
+
+def lower_cpu_priority(niceness: int) -> None:
+    """Run this process (and what it forks) at ``niceness``, and its session's
+    group too if it leads the session. ``0`` leaves everything as it is."""
+    if niceness <= 0:
+        return
+    current = os.nice(0)
+    if current < niceness:
+        os.nice(niceness - current)
+    if os.getsid(0) != os.getpid() or not AUTOGROUP.exists():
+        return
+    # The kernel takes one change of any group's niceness per tenth of a
+    # second and answers EAGAIN to the next.
+    for _attempt in range(5):
+        try:
+            AUTOGROUP.write_text(f"{niceness}\n")
+            return
+        except BlockingIOError:
+            time.sleep(0.1)
+        except OSError:  # not allowed here (a locked-down /proc): nice only
+            return
