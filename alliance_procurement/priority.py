@@ -31,8 +31,8 @@ def lower_cpu_priority(niceness: int) -> None:
         os.nice(niceness - current)
     if os.getsid(0) != os.getpid() or not AUTOGROUP.exists():
         return
-    # The kernel takes one change of any group's niceness per tenth of a
-    # second and answers EAGAIN to the next.
+    # From an unprivileged process the kernel takes one change of any group's
+    # niceness per tenth of a second and answers EAGAIN to the next.
     for _attempt in range(5):
         try:
             AUTOGROUP.write_text(f"{niceness}\n")
