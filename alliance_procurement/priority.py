@@ -11,7 +11,9 @@ nice it was. So the worker lowers its session's group too, when it leads
 that session (never, say, the terminal that started it by hand).
 
 In a container the cgroup decides instead: docker compose gives the worker a
-smaller CPU share (``cpu_shares``).
+smaller CPU share (``cpu_shares``). There, as for any process outside the
+root cgroup or in the group of a session never started since boot, the
+kernel shows no session group and none is changed.
 """
 
 import os
@@ -19,6 +21,20 @@ import time
 from pathlib import Path
 
 AUTOGROUP = Path("/proc/self/autogroup")
+
+
+def group_niceness(autogroup: Path = AUTOGROUP) -> int | None:
+    """The niceness of the session group a process is scheduled in
+    (``/autogroup-85 nice 10`` gives 10), or None where it is in none: a
+    kernel without automatic grouping, a process in a cgroup of its own, or
+    one in the root group, whose share cannot be changed."""
+    try:
+        shown = autogroup.read_text().split()
+    except OSError:
+        return None
+    if "nice" not in shown[:-1]:
+        return None
+    return int(shown[shown.index("nice") + 1])
 
 
 def lower_cpu_priority(niceness: int) -> None:
@@ -29,7 +45,7 @@ def lower_cpu_priority(niceness: int) -> None:
     current = os.nice(0)
     if current < niceness:
         os.nice(niceness - current)
-    if os.getsid(0) != os.getpid() or not AUTOGROUP.exists():
+    if os.getsid(0) != os.getpid() or group_niceness() is None:
         return
     # From an unprivileged process the kernel takes one change of any group's
     # niceness per tenth of a second and answers EAGAIN to the next.

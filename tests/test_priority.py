@@ -13,15 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from alliance_procurement.priority import group_niceness
+
 ROOT = Path(__file__).resolve().parents[1]
-AUTOGROUP = Path("/proc/self/autogroup")
 PROBE = (
-    "import json, os, sys; from pathlib import Path; "
-    "from alliance_procurement.priority import lower_cpu_priority; "
+    "import json, os, sys; "
+    "from alliance_procurement.priority import group_niceness, lower_cpu_priority; "
     "lower_cpu_priority(int(sys.argv[1])); "
-    "group = Path('/proc/self/autogroup'); "
-    "print(json.dumps({'nice': os.nice(0), "
-    "'group': group.read_text().split() if group.exists() else None}))"
+    "print(json.dumps({'nice': os.nice(0), 'group': group_niceness()}))"
 )
 
 
@@ -37,14 +36,33 @@ def _probe(niceness: int, *, own_session: bool) -> dict:
     return json.loads(printed)
 
 
-def _group_nice(group: list[str]) -> int:
-    """``/autogroup-85 nice 10`` → 10."""
-    return int(group[group.index("nice") + 1])
-
-
-needs_autogroup = pytest.mark.skipif(
-    not AUTOGROUP.exists(), reason="this kernel groups no sessions"
+needs_a_session_group = pytest.mark.skipif(
+    group_niceness() is None,
+    reason="this process is scheduled in no session group (its cgroup decides)",
 )
+
+
+@pytest.mark.parametrize(
+    ("shown", "niceness"),
+    [
+        ("/autogroup-85 nice 10\n", 10),
+        ("/autogroup-7 nice -5\n", -5),
+        ("/autogroup-85 nice 0\n", 0),
+        # A process in the root group or in a cgroup of its own: nothing shown.
+        ("", None),
+        ("\n", None),
+    ],
+)
+def test_the_session_groups_niceness_is_read_from_what_the_kernel_shows(
+    tmp_path, shown, niceness
+):
+    autogroup = tmp_path / "autogroup"
+    autogroup.write_text(shown)
+    assert group_niceness(autogroup) == niceness
+
+
+def test_no_session_group_where_the_kernel_shows_none(tmp_path):
+    assert group_niceness(tmp_path / "missing") is None
 
 
 def test_a_session_leader_lowers_itself_and_its_session():
@@ -54,22 +72,22 @@ def test_a_session_leader_lowers_itself_and_its_session():
     probed = _probe(10, own_session=True)
     assert probed["nice"] == max(os.nice(0), 10)
     if probed["group"] is not None:
-        assert _group_nice(probed["group"]) == 10
+        assert probed["group"] == 10
 
 
-@needs_autogroup
+@needs_a_session_group
 def test_a_process_in_someone_elses_session_leaves_the_session_alone():
     """Started by hand from a shell, the worker lowers only itself, never the
     group of the terminal it shares."""
-    before = _group_nice(AUTOGROUP.read_text().split())
+    before = group_niceness()
     probed = _probe(10, own_session=False)
     assert probed["nice"] == max(os.nice(0), 10)
-    assert _group_nice(probed["group"]) == before
-    assert _group_nice(AUTOGROUP.read_text().split()) == before
+    assert probed["group"] == before
+    assert group_niceness() == before
 
 
 def test_zero_leaves_the_priority_as_started():
     probed = _probe(0, own_session=True)
     assert probed["nice"] == os.nice(0)
     if probed["group"] is not None:
-        assert _group_nice(probed["group"]) == 0
+        assert probed["group"] == 0
