@@ -11,9 +11,11 @@ nice it was. So the worker lowers its session's group too, when it leads
 that session (never, say, the terminal that started it by hand).
 
 In a container the cgroup decides instead: docker compose gives the worker a
-smaller CPU share (``cpu_shares``). There, as for any process outside the
-root cgroup or in the group of a session never started since boot, the
-kernel shows no session group and none is changed.
+smaller CPU share (``cpu_shares``), and lowering the session's group there
+changes nothing. A process still in the session the host booted with (where
+a service manager starts processes without sessions of their own) is in the
+kernel's root group, whose share cannot change: the kernel shows no group
+for it and none is written.
 """
 
 import os
@@ -25,9 +27,9 @@ AUTOGROUP = Path("/proc/self/autogroup")
 
 def group_niceness(autogroup: Path = AUTOGROUP) -> int | None:
     """The niceness of the session group a process is scheduled in
-    (``/autogroup-85 nice 10`` gives 10), or None where it is in none: a
-    kernel without automatic grouping, a process in a cgroup of its own, or
-    one in the root group, whose share cannot be changed."""
+    (``/autogroup-85 nice 10`` gives 10), or None where it is in none of its
+    own: a kernel without automatic grouping, or a process in the session
+    the host booted with (the root group, shown as nothing)."""
     try:
         shown = autogroup.read_text().split()
     except OSError:

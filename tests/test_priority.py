@@ -38,7 +38,7 @@ def _probe(niceness: int, *, own_session: bool) -> dict:
 
 needs_a_session_group = pytest.mark.skipif(
     group_niceness() is None,
-    reason="this process is scheduled in no session group (its cgroup decides)",
+    reason="this process is in the root scheduling group, which has no niceness",
 )
 
 
@@ -48,7 +48,7 @@ needs_a_session_group = pytest.mark.skipif(
         ("/autogroup-85 nice 10\n", 10),
         ("/autogroup-7 nice -5\n", -5),
         ("/autogroup-85 nice 0\n", 0),
-        # A process in the root group or in a cgroup of its own: nothing shown.
+        # A process in the root group (the session the host booted with).
         ("", None),
         ("\n", None),
     ],
