@@ -47,7 +47,10 @@ def lower_cpu_priority(niceness: int) -> None:
     current = os.nice(0)
     if current < niceness:
         os.nice(niceness - current)
-    if os.getsid(0) != os.getpid() or group_niceness() is None:
+    if os.getsid(0) != os.getpid():
+        return
+    group = group_niceness()
+    if group is None or group >= niceness:  # never raise a group's priority
         return
     # From an unprivileged process the kernel takes one change of any group's
     # niceness per tenth of a second and answers EAGAIN to the next.

@@ -19,14 +19,15 @@ ROOT = Path(__file__).resolve().parents[1]
 PROBE = (
     "import json, os, sys; "
     "from alliance_procurement.priority import group_niceness, lower_cpu_priority; "
-    "lower_cpu_priority(int(sys.argv[1])); "
+    "[lower_cpu_priority(int(niceness)) for niceness in sys.argv[1:]]; "
     "print(json.dumps({'nice': os.nice(0), 'group': group_niceness()}))"
 )
 
 
-def _probe(niceness: int, *, own_session: bool) -> dict:
+def _probe(*niceness: int, own_session: bool) -> dict:
+    """A child that lowers its priority to each of ``niceness`` in turn."""
     printed = subprocess.run(  # noqa: S603 -- fixed arguments
-        [sys.executable, "-c", PROBE, str(niceness)],
+        [sys.executable, "-c", PROBE, *map(str, niceness)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -84,6 +85,15 @@ def test_a_process_in_someone_elses_session_leaves_the_session_alone():
     assert probed["nice"] == max(os.nice(0), 10)
     assert probed["group"] == before
     assert group_niceness() == before
+
+
+def test_a_lower_priority_already_set_is_kept():
+    """Started at 15 (by whoever runs it), a worker asked for 10 stays at 15,
+    and so does its session's group."""
+    probed = _probe(15, 10, own_session=True)
+    assert probed["nice"] == max(os.nice(0), 15)
+    if probed["group"] is not None:
+        assert probed["group"] == 15
 
 
 def test_zero_leaves_the_priority_as_started():
