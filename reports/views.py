@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from orders.views.documents import document_file_response
 from reports import dashboard, documents, selectors, services
@@ -23,6 +24,8 @@ from trusts.permissions import role_required
 SAVINGS_ROLES = (Role.FINANCE, Role.BUYER)
 
 
+# htmx gets the months alone at the same address: caches keep the two apart.
+@vary_on_headers("HX-Request")
 @role_required(*SAVINGS_ROLES)
 @require_GET
 def savings_list(request):

@@ -11,14 +11,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from orders.selectors import documents as selectors
 from orders.services import documents as services
 from trusts.models import Role
 from trusts.permissions import role_required
 
+PANEL = "orders/partials/_document_panel.html"
+PAGE = "orders/order_documents.html"
 PENDING_STATUS = 202
 FAILED_STATUS = 409
 
@@ -59,11 +62,11 @@ def document_file_response(
     return response
 
 
-def _panel(request, order) -> HttpResponse:
+def _documents(request, order, template: str) -> HttpResponse:
     documents = selectors.order_documents_visible_to(request.user, order=order)
     return render(
         request,
-        "orders/partials/_document_panel.html",
+        template,
         {
             "order": order,
             "documents": documents,
@@ -73,14 +76,19 @@ def _panel(request, order) -> HttpResponse:
     )
 
 
+# The same address answers htmx with the panel alone and a browser with a
+# page: a cache must not hand one to the other.
+@vary_on_headers("HX-Request")
 @login_required
 @require_GET
 def order_documents(request, number: str):
-    """The documents panel of an order (htmx polls it while one is pending)."""
+    """An order's documents: the panel for htmx (which polls it while one is
+    pending), else a page holding it, for browsers without JavaScript."""
     order = selectors.order_for_documents_get(request.user, number=number)
-    return _panel(request, order)
+    return _documents(request, order, PANEL if request.htmx else PAGE)
 
 
+@vary_on_headers("HX-Request")
 @role_required(Role.BUYER)
 @require_POST
 def order_documents_rebuild(request, number: str):
@@ -90,12 +98,12 @@ def order_documents_rebuild(request, number: str):
         services.order_documents_rebuild(order_id=order.pk, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    else:
+        if not request.htmx:
+            messages.success(request, _("The documents are being built again."))
     if request.htmx:
-        return _panel(request, order)
-    try:
-        return redirect(order.get_absolute_url())
-    except NoReverseMatch:
-        return redirect(reverse("orders:order-documents", args=[order.number]))
+        return _documents(request, order, PANEL)
+    return redirect("orders:order-documents", number=order.number)
 
 
 @login_required

@@ -154,11 +154,11 @@ def test_panel_polls_only_while_a_document_is_pending(order, buyer, client_for):
     """The panel reloads every 2 s while a document is pending, then stops."""
     client = client_for(buyer)
     url = reverse("orders:order-documents", args=[order.number])
-    ready = client.get(url).content.decode()
+    ready = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "hx-trigger" not in ready
     assert "Rebuild documents" in ready
     OrderDocument.objects.filter(kind="consolidated").update(status="pending")
-    pending = client.get(url).content.decode()
+    pending = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert 'hx-trigger="every 2s"' in pending
     assert "Being built" in pending
 
@@ -192,3 +192,66 @@ def test_trust_users_may_not_rebuild(order, trust, client_for, role):
     )
     assert response.status_code == 403
     assert set(OrderDocument.objects.values_list("status", flat=True)) == {"ready"}
+
+
+def _documents_url(order):
+    return reverse("orders:order-documents", args=[order.number])
+
+
+def test_without_javascript_the_documents_are_a_page(order, finance, client_for):
+    """A browser without JavaScript follows the order page's link to a whole
+    page: the layout, the way back to the order, and the download link."""
+    response = client_for(finance).get(_documents_url(order))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.startswith("<!DOCTYPE html>")
+    assert f"<title>Documents of order {order.number} –" in body
+    assert f'href="{order.get_absolute_url()}"' in body
+    assert reverse("orders:order-share-pdf", args=[order.number, "WMAS"]) in body
+    assert "Check again" not in body
+
+
+def test_htmx_gets_the_panel_alone(order, finance, client_for):
+    """htmx asks for the panel it swaps in: no layout around it, and caches
+    are told the answer depends on the HX-Request header."""
+    response = client_for(finance).get(_documents_url(order), HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in body
+    assert body.lstrip().startswith('<div id="order-documents"')
+    assert "HX-Request" in response["Vary"]
+    page = client_for(finance).get(_documents_url(order))
+    assert "HX-Request" in page["Vary"]
+
+
+def test_a_pending_document_page_offers_to_check_again(order, buyer, client_for):
+    """Without JavaScript nothing polls: a pending document's page says it is
+    being built and links to itself to look again."""
+    OrderDocument.objects.filter(kind="consolidated").update(status="pending")
+    body = client_for(buyer).get(_documents_url(order)).content.decode()
+    assert "Being built" in body
+    assert f'href="{_documents_url(order)}">Check again</a>' in body
+
+
+def test_rebuild_without_javascript_returns_to_the_documents_page(
+    order, buyer, client_for, django_capture_on_commit_callbacks
+):
+    """A buyer's Rebuild sent as a plain form lands on the documents page,
+    which says the documents are being built again."""
+    from unittest import mock
+
+    from orders import tasks
+
+    client = client_for(buyer)
+    with (
+        mock.patch.object(tasks.render_order_document_task, "delay"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(
+            reverse("orders:order-documents-rebuild", args=[order.number])
+        )
+    assert response.status_code == 302
+    assert response["Location"] == _documents_url(order)
+    body = client.get(response["Location"]).content.decode()
+    assert "The documents are being built again." in body
+    assert "Being built" in body

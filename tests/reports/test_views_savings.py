@@ -179,6 +179,20 @@ def test_list_polls_while_a_file_is_pending(buyer, client_for):
 
 
 @pytest.mark.usefixtures("files")
+def test_htmx_gets_the_months_alone_and_caches_keep_them_apart(buyer, client_for):
+    """htmx's poll gets the months without the layout, the browser the whole
+    page, at one address: both answers vary on the HX-Request header."""
+    client = client_for(buyer)
+    url = reverse("reports:savings-list")
+    page = client.get(url)
+    months = client.get(url, HTTP_HX_REQUEST="true")
+    assert page.content.decode().startswith("<!DOCTYPE html>")
+    assert "<html" not in months.content.decode()
+    assert "HX-Request" in page["Vary"]
+    assert "HX-Request" in months["Vary"]
+
+
+@pytest.mark.usefixtures("files")
 def test_detail_shows_figures_and_hides_other_trusts_detail(finance, client_for):
     """The page shows the month's figures; another trust's detail is a 404."""
     client = client_for(finance)
