@@ -9,7 +9,7 @@ urlpatterns = [
     path("suppliers/", api.SupplierListCreateApi.as_view(), name="supplier-list"),
     path("contracts/", api.ContractListCreateApi.as_view(), name="contract-list"),
     path(
-        "contracts/<str:reference>/",
+        "contracts/<path:reference>/",
         api.ContractDetailApi.as_view(),
         name="contract-detail",
     ),

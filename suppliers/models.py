@@ -3,10 +3,11 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -76,6 +77,26 @@ class ContractQuerySet(models.QuerySet):
         return self.filter(trusts=trust)
 
 
+def contract_reference_reachable(value: str) -> None:
+    """Refuse a reference whose page address another page already has.
+
+    A contract's page is ``/contracts/<reference>/``, after the fixed pages
+    under it (``imports/``, ``fuel-indices/1/``): a contract called
+    ``imports`` could never be opened.
+    """
+    path = reverse("suppliers:contract-detail", kwargs={"reference": value})
+    try:
+        match = resolve(path)
+    except Resolver404:
+        match = None
+    if match is None or match.view_name != "suppliers:contract-detail":
+        raise ValidationError(
+            _("“%(reference)s” is the address of another page: choose another."),
+            code="reference_taken_by_page",
+            params={"reference": value},
+        )
+
+
 class Contract(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -83,7 +104,12 @@ class Contract(models.Model):
         SUSPENDED = "suspended", _("Suspended")
         ENDED = "ended", _("Ended")
 
-    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    reference = models.CharField(
+        _("reference"),
+        max_length=40,
+        unique=True,
+        validators=[contract_reference_reachable],
+    )
     title = models.CharField(_("title"), max_length=200)
     supplier = models.ForeignKey(Supplier, models.PROTECT, related_name="contracts")
     trusts = models.ManyToManyField(

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from suppliers.models import Contract, FuelIndexPrice, FuelPriceIndex, Supplier
 from tests import factories
@@ -226,6 +227,57 @@ def test_a_taken_reference_is_refused(api_for, contract_manager, trust, catalogu
     response = api_for(contract_manager).post("/api/v1/contracts/", body, format="json")
     assert response.status_code == 400
     assert "reference" in response.json()
+
+
+@pytest.mark.parametrize("reference", ["NHS/2026/001", "AP C 7", "X%Y?Z#1"])
+def test_any_contract_reference_reaches_its_api_detail(
+    api_for, requisitioner, reference
+):
+    """References with slashes, spaces or URL characters are read back by
+    reference, as on the contract's page."""
+    factories.ContractFactory(reference=reference)
+    url = reverse("suppliers-api:contract-detail", kwargs={"reference": reference})
+    response = api_for(requisitioner).get(url)
+    assert response.status_code == 200
+    assert response.json()["reference"] == reference
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "imports",
+        "imports/catalogue",
+        "imports/price-list",
+        "imports/7",
+        "fuel-indices/3",
+    ],
+)
+def test_a_reference_another_page_answers_to_is_refused(
+    api_for, contract_manager, trust, catalogue, reference
+):
+    """A contract called ``imports`` could never be opened: its address is
+    the imports page's. Refused on ``reference``; nothing is saved."""
+    supplier = factories.SupplierFactory()
+    body = _contract_body(supplier, reference=reference, trusts=["WMAS"], items=[])
+    response = api_for(contract_manager).post("/api/v1/contracts/", body, format="json")
+    assert response.status_code == 400
+    assert "is the address of another page" in str(response.json()["reference"])
+    assert not Contract.objects.exists()
+
+
+@pytest.mark.parametrize("reference", ["imports-2026", "fuel-indices/diesel"])
+def test_a_reference_only_like_a_page_is_accepted(
+    api_for, client_for, contract_manager, trust, catalogue, reference
+):
+    """Only a page's own address is refused: a reference that merely starts
+    like one is a contract's, and its page opens."""
+    supplier = factories.SupplierFactory()
+    body = _contract_body(supplier, reference=reference, trusts=["WMAS"], items=[])
+    response = api_for(contract_manager).post("/api/v1/contracts/", body, format="json")
+    assert response.status_code == 201, response.json()
+    page = client_for(contract_manager).get(Contract.objects.get().get_absolute_url())
+    assert page.status_code == 200
+    assert page.context["contract"].reference == reference
 
 
 def test_only_contract_managers_create_contracts(api_for, buyer, trust):
