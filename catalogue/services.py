@@ -349,8 +349,8 @@ def catalogue_import(
     Audited (not a dry run): ``catalogue.catalogue_file.imported`` with the
     file name and counts, in the import's transaction; or
     ``catalogue.catalogue_file.rejected`` with the error count, committed on
-    its own since the import itself is rolled back. ``actor`` is ``None``
-    for a management command.
+    its own since the import itself is rolled back. ``actor`` is who
+    imports: a management command's ``--user``, ``None`` when it names none.
     """
     filename = import_file_name(file)
     try:

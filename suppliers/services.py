@@ -615,8 +615,8 @@ def price_list_import(
     Audited (not a dry run): ``suppliers.price_list.imported`` with the
     contract, file name and counts, in the import's transaction; or
     ``suppliers.price_list.rejected`` with the error count, committed on its
-    own since the import itself is rolled back. ``actor`` is ``None`` for a
-    management command.
+    own since the import itself is rolled back. ``actor`` is who imports: a
+    management command's ``--user``, ``None`` when it names none.
     """
     filename = catalogue_services.import_file_name(file)
     try:

@@ -41,6 +41,21 @@ def user_with_membership_get(user_id) -> AbstractBaseUser | None:
     return user
 
 
+def active_user_with_role_get(*, username: str, role: Role | str):
+    """Return the active user called ``username`` if they hold ``role``,
+    else ``None`` (no such user, inactive, or without the role)."""
+    user_model = get_user_model()
+    user = (
+        user_model._default_manager.select_related("membership__trust")
+        .filter(**{user_model.USERNAME_FIELD: username}, is_active=True)
+        .first()
+    )
+    if user is None:
+        return None
+    _remember_membership(user)
+    return user if user_has_role(user, role) else None
+
+
 def token_with_user_get(key: str) -> Token | None:
     """Return the API token with this key, its user, their membership and
     trust read in one query (so ``membership_get`` asks nothing more);

@@ -12,7 +12,8 @@ from django.db import connection
 
 from catalogue.models import Item
 from suppliers.models import ContractItem, PriceTier
-from tests.factories import ContractFactory, ItemFactory
+from tests.factories import ContractFactory, ItemFactory, TrustFactory, UserFactory
+from trusts.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +135,81 @@ def test_failed_import_exits_non_zero_from_the_shell(tmp_path):
     assert result.returncode == 1
     assert "The file is empty" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- Who imports: --user --------------------------------------------------------
+
+
+def _contract_manager(username="cm-ops"):
+    return UserFactory(
+        username=username, membership__trust=None, membership__is_contract_manager=True
+    )
+
+
+def test_price_list_import_records_the_user_given(tmp_path):
+    """``--user`` names the contract manager importing: the audit event of the
+    import is theirs, and no warning is printed."""
+    manager = _contract_manager()
+    ContractFactory(reference="AP-C-1")
+    ItemFactory(sku="GLV-001")
+    _out, err = run(
+        "import_price_list", "AP-C-1", write(tmp_path, PRICE_LIST), "--user", "cm-ops"
+    )
+    event = AuditEvent.objects.get(action="suppliers.price_list.imported")
+    assert event.actor == manager
+    assert event.actor_username == "cm-ops"
+    assert err == ""
+
+
+def test_catalogue_import_records_the_user_given(tmp_path):
+    """The catalogue import's event names the ``--user`` given."""
+    manager = _contract_manager()
+    run("import_catalogue", write(tmp_path, CATALOGUE), "--user", "cm-ops")
+    event = AuditEvent.objects.get(action="catalogue.catalogue_file.imported")
+    assert event.actor == manager
+
+
+def test_a_rejected_import_records_the_user_given(tmp_path):
+    """A file refused for a bad row is recorded as rejected, by the person."""
+    manager = _contract_manager()
+    bad = CATALOGUE + "GLV-002,Gloves L,Gloves,crate,0,consumable,0.20,,\n"
+    with pytest.raises(CommandError):
+        run("import_catalogue", write(tmp_path, bad), "--user", "cm-ops")
+    event = AuditEvent.objects.get(action="catalogue.catalogue_file.rejected")
+    assert event.actor == manager
+
+
+@pytest.mark.parametrize("who", ["nobody", "requisitioner", "inactive"])
+def test_only_an_active_contract_manager_may_be_named(tmp_path, who):
+    """Naming anyone but an active contract manager stops the command before
+    it reads the file: nothing is imported and nothing recorded."""
+    if who == "requisitioner":
+        UserFactory(
+            username=who,
+            membership__trust=TrustFactory(),
+            membership__is_requisitioner=True,
+        )
+    if who == "inactive":
+        UserFactory(
+            username=who,
+            is_active=False,
+            membership__trust=None,
+            membership__is_contract_manager=True,
+        )
+    with pytest.raises(CommandError, match=f"{who} is not an active contract manager"):
+        run("import_catalogue", write(tmp_path, CATALOGUE), "--user", who)
+    assert not Item.objects.exists()
+    assert not AuditEvent.objects.exists()
+
+
+def test_without_a_user_the_import_warns_that_no_person_is_recorded(tmp_path):
+    """Without ``--user`` the import still runs; the event names nobody, and
+    the command says so on stderr. A dry run records nothing: no warning."""
+    _out, err = run("import_catalogue", write(tmp_path, CATALOGUE))
+    assert "No --user given" in err
+    assert (
+        AuditEvent.objects.get(action="catalogue.catalogue_file.imported").actor_id
+        is None
+    )
+    _out, err = run("import_catalogue", write(tmp_path, CATALOGUE), "--dry-run")
+    assert err == ""

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from alliance_procurement.csv_import import ImportRejected
 from suppliers import services
+from trusts import commands
 
 
 class Command(BaseCommand):
@@ -23,14 +24,19 @@ class Command(BaseCommand):
             action="store_true",
             help="Check the file and say what would change, saving nothing.",
         )
+        parser.add_argument("--user", metavar="USERNAME", help=commands.IMPORTER_HELP)
 
     def handle(self, *args, **options):
+        actor = commands.contract_manager_of(options["user"])
+        if actor is None and not options["dry_run"]:
+            self.stderr.write(self.style.WARNING(commands.NO_IMPORTER_WARNING))
         try:
             with open(options["file"], "rb") as file:
                 summary = services.price_list_import(
                     contract_reference=options["contract"],
                     file=file,
                     dry_run=options["dry_run"],
+                    actor=actor,
                 )
         except OSError as exc:
             raise CommandError(
