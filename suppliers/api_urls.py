@@ -14,7 +14,7 @@ urlpatterns = [
         name="contract-detail",
     ),
     path(
-        "fuel-indices/<str:name>/prices/",
+        "fuel-indices/<path:name>/prices/",
         api.FuelIndexPriceCreateApi.as_view(),
         name="fuel-index-price-create",
     ),

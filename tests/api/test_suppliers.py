@@ -316,6 +316,21 @@ def test_first_price_creates_the_index(api_for, contract_manager):
     assert price.effective_date == datetime.date(2026, 11, 2)
 
 
+def test_an_index_named_with_a_slash_takes_prices(api_for, contract_manager):
+    """Index names are free text, as in the admin: one with a slash (a
+    publisher's "Platts/ULSD") is reached at its address like any other."""
+    factories.FuelPriceIndexFactory(name="Platts/ULSD")
+    url = reverse("suppliers-api:fuel-index-price-create", args=["Platts/ULSD"])
+    response = api_for(contract_manager).post(
+        url,
+        {"effective_date": "2026-11-02", "price_per_litre": "1.3245"},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["index"] == "Platts/ULSD"
+    assert FuelIndexPrice.objects.get().index.name == "Platts/ULSD"
+
+
 def test_same_price_again_changes_nothing(api_for, contract_manager):
     """The same date and price again answer 200; one price is stored."""
     client = api_for(contract_manager)
