@@ -10,20 +10,18 @@ import datetime
 import hashlib
 import json
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orders.services import built_files
 from orders.services import documents as order_document_services
 from reports import documents, selectors
 from reports.models import SavingsDocument
 from reports.tasks import build_savings_document_task
 from trusts import services as trust_services
 from trusts.models import Trust
-
-MAX_REASON_LENGTH = 2000
 
 
 @transaction.atomic(durable=True)
@@ -149,96 +147,47 @@ def savings_document_build(*, document_id: int) -> SavingsDocument:
     )
 
 
-@transaction.atomic(durable=True)
 def _savings_document_mark_ready(
     *, document_id: int, stored_name: str, checksum: str, fingerprint: str
 ) -> SavingsDocument:
-    document = SavingsDocument.objects.select_for_update().get(pk=document_id)
-    storage = document.file.storage
-    if document.is_ready and document.fingerprint == fingerprint:
-        transaction.on_commit(lambda: storage.delete(stored_name))
-        return document
-    previous = document.file.name
-    document.file.name = stored_name
-    document.status = SavingsDocument.Status.READY
-    document.failure_reason = ""
-    document.checksum = checksum
-    document.fingerprint = fingerprint
-    document.built_at = timezone.now()
-    document.save(
-        update_fields=[
-            "file",
-            "status",
-            "failure_reason",
-            "checksum",
-            "fingerprint",
-            "built_at",
-        ]
-    )
-    if previous and previous != stored_name:
-        transaction.on_commit(lambda: storage.delete(previous))
-    # The worker's step: the system acts, so there is no actor or origin.
-    trust_services.audit_record(
-        actor=None,
+    return built_files.built_file_mark_ready(
+        SavingsDocument,
+        document_id=document_id,
+        stored_name=stored_name,
+        checksum=checksum,
+        fingerprint=fingerprint,
         action="reports.savings_document.built",
-        obj=document,
-        detail={"filename": savings_document_filename(document)},
+        detail=_audit_detail,
     )
-    return document
 
 
-@transaction.atomic(durable=True)
+def _audit_detail(document: SavingsDocument) -> dict:
+    return {"filename": savings_document_filename(document)}
+
+
 def savings_document_fail(*, document_id: int, reason: str) -> SavingsDocument | None:
     """Mark a savings file failed with its reason; a ready one stays ready."""
-    document = (
-        SavingsDocument.objects.select_for_update()
-        .filter(pk=document_id)
-        .order_by("pk")
-        .first()
-    )
-    if document is None or document.is_ready:
-        return document
-    document.status = SavingsDocument.Status.FAILED
-    document.failure_reason = reason[:MAX_REASON_LENGTH]
-    document.save(update_fields=["status", "failure_reason"])
-    trust_services.audit_record(
-        actor=None,
+    return built_files.built_file_fail(
+        SavingsDocument,
+        document_id=document_id,
+        reason=reason,
         action="reports.savings_document.failed",
-        obj=document,
-        detail={
-            "filename": savings_document_filename(document),
-            "reason": document.failure_reason[:500],
-        },
+        detail=_audit_detail,
     )
-    return document
 
 
 def savings_documents_requeue_stale(*, now: datetime.datetime | None = None) -> int:
     """Queue again every savings file pending longer than the sweep delay."""
-    now = now or timezone.now()
-    cutoff = now - datetime.timedelta(
-        seconds=settings.DOCUMENT_PENDING_SWEEP_AFTER_SECONDS
+    return built_files.built_files_requeue_stale(
+        SavingsDocument,
+        now=now or timezone.now(),
+        queue=build_savings_document_task.delay,
+        fail=lambda document_id, attempts: savings_document_fail(
+            document_id=document_id,
+            reason=_("The file could not be built after %(n)s attempts.")
+            % {"n": attempts},
+        ),
     )
-    queued = 0
-    stale = SavingsDocument.objects.filter(
-        status=SavingsDocument.Status.PENDING, requested_at__lt=cutoff
-    ).values_list("pk", "attempts")
-    for document_id, attempts in stale:
-        if attempts >= settings.DOCUMENT_MAX_ATTEMPTS:
-            savings_document_fail(
-                document_id=document_id,
-                reason=_("The file could not be built after %(n)s attempts.")
-                % {"n": attempts},
-            )
-            continue
-        if SavingsDocument.objects.filter(
-            pk=document_id,
-            status=SavingsDocument.Status.PENDING,
-            requested_at__lt=cutoff,
-        ).update(requested_at=now):
-            build_savings_document_task.delay(document_id)
-            queued += 1
-    return queued
 
 
 def pending_documents_sweep(*, now: datetime.datetime | None = None) -> int:

@@ -11,7 +11,6 @@ import datetime
 import hashlib
 import logging
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -20,12 +19,11 @@ from django.utils.translation import gettext as _
 
 from orders import documents as pdf
 from orders.models import JointPurchaseOrder, OrderDocument, OrderShare
+from orders.services import built_files
 from orders.tasks import render_order_document_task
 from trusts import services as trust_services
 
 logger = logging.getLogger(__name__)
-
-MAX_REASON_LENGTH = 2000
 
 
 @transaction.atomic(durable=True)
@@ -132,73 +130,37 @@ def order_document_build(*, document_id: int) -> OrderDocument:
     )
 
 
-@transaction.atomic(durable=True)
 def _order_document_mark_ready(
     *, document_id: int, stored_name: str, checksum: str, fingerprint: str
 ) -> OrderDocument:
-    document = OrderDocument.objects.select_for_update().get(pk=document_id)
-    storage = document.file.storage
-    if document.is_ready and document.fingerprint == fingerprint:
-        # A duplicate run finished first: keep its file, drop this one.
-        transaction.on_commit(lambda: storage.delete(stored_name))
-        return document
-    previous = document.file.name
-    document.file.name = stored_name
-    document.status = OrderDocument.Status.READY
-    document.failure_reason = ""
-    document.checksum = checksum
-    document.fingerprint = fingerprint
-    document.built_at = timezone.now()
-    document.save(
-        update_fields=[
-            "file",
-            "status",
-            "failure_reason",
-            "checksum",
-            "fingerprint",
-            "built_at",
-        ]
-    )
-    if previous and previous != stored_name:
-        transaction.on_commit(lambda: storage.delete(previous))
-    # The worker's step: the system acts, so there is no actor or origin.
-    trust_services.audit_record(
-        actor=None,
+    return built_files.built_file_mark_ready(
+        OrderDocument,
+        document_id=document_id,
+        stored_name=stored_name,
+        checksum=checksum,
+        fingerprint=fingerprint,
         action="orders.order_document.built",
-        obj=document,
-        detail={"filename": f"{document_filename(document)}.pdf"},
+        detail=_audit_detail,
     )
-    return document
 
 
-@transaction.atomic(durable=True)
+def _audit_detail(document: OrderDocument) -> dict:
+    return {"filename": f"{document_filename(document)}.pdf"}
+
+
 def order_document_fail(*, document_id: int, reason: str) -> OrderDocument | None:
     """Mark a document failed with its reason, after its last try (DESIGN §6).
 
     A document already ready stays ready: a late failure of a duplicate run
-    does not hide a good file.
+    does not hide a good file. Audited as ``orders.order_document.failed``.
     """
-    document = (
-        OrderDocument.objects.select_for_update()
-        .filter(pk=document_id)
-        .order_by("pk")
-        .first()
-    )
-    if document is None or document.is_ready:
-        return document
-    document.status = OrderDocument.Status.FAILED
-    document.failure_reason = reason[:MAX_REASON_LENGTH]
-    document.save(update_fields=["status", "failure_reason"])
-    trust_services.audit_record(
-        actor=None,
+    return built_files.built_file_fail(
+        OrderDocument,
+        document_id=document_id,
+        reason=reason,
         action="orders.order_document.failed",
-        obj=document,
-        detail={
-            "filename": f"{document_filename(document)}.pdf",
-            "reason": document.failure_reason[:500],
-        },
+        detail=_audit_detail,
     )
-    return document
 
 
 def order_documents_requeue_stale(*, now: datetime.datetime | None = None) -> int:
@@ -209,31 +171,16 @@ def order_documents_requeue_stale(*, now: datetime.datetime | None = None) -> in
     attempts (a build that keeps killing its worker) is marked failed.
     Returns how many were queued.
     """
-    now = now or timezone.now()
-    cutoff = now - datetime.timedelta(
-        seconds=settings.DOCUMENT_PENDING_SWEEP_AFTER_SECONDS
+    return built_files.built_files_requeue_stale(
+        OrderDocument,
+        now=now or timezone.now(),
+        queue=render_order_document_task.delay,
+        fail=lambda document_id, attempts: order_document_fail(
+            document_id=document_id,
+            reason=_("The document could not be built after %(n)s attempts.")
+            % {"n": attempts},
+        ),
     )
-    queued = 0
-    stale = OrderDocument.objects.filter(
-        status=OrderDocument.Status.PENDING, requested_at__lt=cutoff
-    ).values_list("pk", "attempts")
-    for document_id, attempts in stale:
-        if attempts >= settings.DOCUMENT_MAX_ATTEMPTS:
-            order_document_fail(
-                document_id=document_id,
-                reason=_("The document could not be built after %(n)s attempts.")
-                % {"n": attempts},
-            )
-            continue
-        updated = OrderDocument.objects.filter(
-            pk=document_id,
-            status=OrderDocument.Status.PENDING,
-            requested_at__lt=cutoff,
-        ).update(requested_at=now)
-        if updated:
-            render_order_document_task.delay(document_id)
-            queued += 1
-    return queued
 
 
 @transaction.atomic(durable=True)
