@@ -54,6 +54,7 @@ services:
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	# B608 (SQL built from strings) is ruff's S608 too; each case there carries a
 	# reason in its noqa. Bandit cannot read a marker inside a multi-line f-string.

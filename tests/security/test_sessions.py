@@ -140,9 +140,7 @@ def _session_writes(queries) -> int:
     )
 
 
-def test_pages_within_the_refresh_interval_write_no_session(
-    client_for, requisitioner
-):
+def test_pages_within_the_refresh_interval_write_no_session(client_for, requisitioner):
     """Reading pages does not write the session on every request."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
