@@ -15,6 +15,8 @@ from suppliers.models import MAX_LINE_QUANTITY
 from trusts import selectors as trust_selectors
 
 LINE_PREFIX = "lines"
+# The name of the form's "Add a line" button where the page runs no JavaScript.
+ADD_LINE = "add_line"
 MAX_LINES = 200
 _LINE_KEY = re.compile(rf"^{LINE_PREFIX}-(\d+)-(item|quantity)$")
 # ASCII digits only: "5.0", "1_000" or other scripts' digits are not typed
@@ -185,18 +187,34 @@ def line_formset(data=None, initial=None):
     )
 
 
+def _posted_lines(data) -> list[dict[str, str]]:
+    """The posted lines in page order, without removed and empty ones."""
+    rows: dict[int, dict[str, str]] = {}
+    for key, value in data.items():
+        match = _LINE_KEY.match(key)
+        if match:
+            rows.setdefault(int(match[1]), {})[match[2]] = value.strip()
+    return [rows[i] for i in sorted(rows) if any(rows[i].values())][:MAX_LINES]
+
+
+def with_line_added(data, *, trust) -> tuple["RequisitionForm", forms.BaseFormSet]:
+    """The form as posted, unchecked and unsaved, with an empty line after
+    the others: what "Add a line" shows when the page runs no JavaScript
+    (with it, htmx adds the line in place)."""
+    header = RequisitionForm(
+        trust=trust,
+        initial={name: data.get(name, "") for name in RequisitionForm.base_fields},
+    )
+    return header, line_formset(initial=[*_posted_lines(data), {}])
+
+
 def compact_lines(data) -> dict:
     """Renumber the posted lines 0, 1, 2 … dropping removed and empty ones.
 
     Rows removed in the page leave gaps in the numbering; after this, line
     *n* in a message is the *n*-th line on the page.
     """
-    rows: dict[int, dict[str, str]] = {}
-    for key, value in data.items():
-        match = _LINE_KEY.match(key)
-        if match:
-            rows.setdefault(int(match[1]), {})[match[2]] = value.strip()
-    kept = [rows[i] for i in sorted(rows) if any(rows[i].values())][:MAX_LINES]
+    kept = _posted_lines(data)
     compacted = {
         key: value for key, value in data.items() if not key.startswith(LINE_PREFIX)
     }

@@ -69,8 +69,17 @@ def _render_form(request, *, form, formset, requisition=None):
 
 
 def _save(request, *, requisition: Requisition | None):
-    """Create or update from the posted form; re-render with errors if refused."""
+    """Create or update from the posted form; re-render with errors if refused.
+
+    "Add a line" sent without JavaScript saves nothing: the same form comes
+    back with an empty line more.
+    """
     trust = trust_selectors.user_trust(request.user)
+    if forms.ADD_LINE in request.POST:
+        form, formset = forms.with_line_added(request.POST, trust=trust)
+        return _render_form(
+            request, form=form, formset=formset, requisition=requisition
+        )
     form = forms.RequisitionForm(request.POST, trust=trust)
     formset = forms.line_formset(request.POST)
     if form.is_valid() & formset.is_valid():

@@ -55,6 +55,20 @@ def page(browser):
 
 
 @pytest.fixture
+def page_without_javascript(browser):
+    """A page whose browser runs no script: what htmx does must work without."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900},
+        locale="en-GB",
+        java_script_enabled=False,
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
 def sign_in(live_server):
     """Return a function that signs a page in through the login form."""
     from tests.factories import TEST_PASSWORD

@@ -3,6 +3,8 @@
 The requisitioner finds an item by typing part of its name, sees the price of
 their own quantity's tier, adds and removes a line in place, saves and
 submits; an approver in a second browser context approves it from the queue.
+Without JavaScript, a requisition of two lines is raised with the form's own
+"Add a line".
 """
 
 import datetime
@@ -116,3 +118,43 @@ def test_raise_submit_then_approve(
     requisition.refresh_from_db()
     assert requisition.status == Requisition.Status.APPROVED
     assert requisition.estimated_total == Decimal("1020.00")
+
+
+def test_raise_a_two_line_requisition_without_javascript(
+    page_without_javascript, sign_in, live_server, screenshot, setting, trust
+):
+    """With JavaScript off the controls that need it are hidden, and the
+    form's own "Add a line" brings the page back as typed with a line more:
+    a requisition of two lines is saved as a draft."""
+    masks = priced_item([trust], name="FFP3 masks", sku="MSK-003")
+    page = page_without_javascript
+    sign_in(page, setting["requisitioner"])
+    page.goto(f"{live_server.url}/orders/requisitions/new/")
+    expect(page.locator("#add-line")).to_be_hidden()
+    expect(page.get_by_role("button", name="Remove line 1")).to_be_hidden()
+    page.select_option("#id_site", label="Hollymoor Hub")
+    page.select_option("#id_cost_centre", label=str(setting["cost_centre"]))
+    needed_by = timezone.localdate() + datetime.timedelta(days=10)
+    page.fill("#id_needed_by", needed_by.isoformat())
+    page.fill("#id_lines-0-item", "GLV-001")
+    page.fill("#id_lines-0-quantity", "120")
+
+    page.get_by_role("button", name="Add a line").click()
+    page.locator("#id_lines-1-item").wait_for()
+    assert page.input_value("#id_lines-0-item") == "GLV-001"
+    assert page.input_value("#id_lines-0-quantity") == "120"
+    assert page.input_value("#id_needed_by") == needed_by.isoformat()
+    assert not Requisition.objects.exists()
+    page.fill("#id_lines-1-item", "MSK-003")
+    page.fill("#id_lines-1-quantity", "4")
+    screenshot(page, "requisition-raise-without-javascript")
+    page.get_by_role("button", name="Save as draft").click()
+
+    page.get_by_text("Saved").first.wait_for()
+    requisition = Requisition.objects.get()
+    lines = requisition.lines.order_by("pk")
+    assert [(line.item.sku, line.quantity) for line in lines] == [
+        ("GLV-001", 120),
+        (masks.sku, 4),
+    ]
+    assert requisition.status == Requisition.Status.DRAFT

@@ -115,39 +115,28 @@ def test_finance_reads_savings_downloads_a_file_and_its_share_pdf(
 
 
 def test_finance_without_javascript_reaches_the_share_pdf(
-    browser, sign_in, live_server, screenshot, finance_world
+    page_without_javascript, sign_in, live_server, screenshot, finance_world
 ):
     """With JavaScript off nothing loads the order's documents panel: its
     link leads to a whole page, with the way back to the order, from which
     the trust's share PDF downloads."""
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 900},
-        locale="en-GB",
-        java_script_enabled=False,
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    try:
-        sign_in(page, finance_world["finance"])
-        order = finance_world["order"]
-        page.goto(live_server.url + order.get_absolute_url())
-        page.get_by_role("link", name="See this order's PDFs and their status").click()
-        page.wait_for_url(f"**{reverse('orders:order-documents', args=[order.number])}")
-        assert page.locator("h1").inner_text() == f"Order {order.number}: PDFs"
-        breadcrumb = page.get_by_role("navigation", name="Breadcrumb")
-        assert breadcrumb.get_by_role("link", name=f"Order {order.number}").count() == 1
-        screenshot(page, "journey-finance-documents-without-javascript")
-        share_link = page.get_by_role(
-            "link", name=f"Download PDF of {order.number}/WMAS"
-        )
-        with page.expect_download() as download_info:
-            share_link.click()
-        download = download_info.value
-        assert download.suggested_filename == f"{order.number}-WMAS.pdf"
-        with Path(download.path()).open("rb") as pdf:
-            assert pdf.read() == b"%PDF-1.7 share of WMAS"
-    finally:
-        context.close()
+    page = page_without_javascript
+    sign_in(page, finance_world["finance"])
+    order = finance_world["order"]
+    page.goto(live_server.url + order.get_absolute_url())
+    page.get_by_role("link", name="See this order's PDFs and their status").click()
+    page.wait_for_url(f"**{reverse('orders:order-documents', args=[order.number])}")
+    assert page.locator("h1").inner_text() == f"Order {order.number}: PDFs"
+    breadcrumb = page.get_by_role("navigation", name="Breadcrumb")
+    assert breadcrumb.get_by_role("link", name=f"Order {order.number}").count() == 1
+    screenshot(page, "journey-finance-documents-without-javascript")
+    share_link = page.get_by_role("link", name=f"Download PDF of {order.number}/WMAS")
+    with page.expect_download() as download_info:
+        share_link.click()
+    download = download_info.value
+    assert download.suggested_filename == f"{order.number}-WMAS.pdf"
+    with Path(download.path()).open("rb") as pdf:
+        assert pdf.read() == b"%PDF-1.7 share of WMAS"
 
 
 @pytest.fixture

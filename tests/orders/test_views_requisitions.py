@@ -757,3 +757,50 @@ def test_list_filters_by_site_cost_centre_requester_and_dates(
     since = (timezone.localdate() - timezone.timedelta(days=7)).isoformat()
     assert numbers(created_from=since) == {one.number}
     assert numbers(created_to=since) == {two.number}
+
+
+# --- without JavaScript ---------------------------------------------------------
+
+
+def test_add_a_line_without_javascript_keeps_what_was_typed(
+    client_for, requisitioner, site, cost_centre, item, trust
+):
+    """The form's own "Add a line" button (pages without JavaScript) saves
+    nothing and brings the form back as typed, without errors, with an
+    empty line after the others; removed and emptied lines are gone."""
+    second = priced_item([trust])
+    data = _post_data(
+        site,
+        cost_centre,
+        {0: (item.sku, 3), 1: ("", ""), 3: (second.sku, 7)},
+        add_line="1",
+    )
+    response = client_for(requisitioner).post(
+        reverse("orders:requisition-create"), data
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert not Requisition.objects.exists()
+    assert 'name="lines-TOTAL_FORMS" value="3"' in body
+    assert f'name="lines-0-item" value="{item.sku}"' in body
+    assert 'name="lines-0-quantity" value="3"' in body
+    assert f'name="lines-1-item" value="{second.sku}"' in body
+    assert 'name="lines-2-item"' in body
+    assert 'name="lines-2-item" value=' not in body
+    assert f'<option value="{site.pk}" selected>' in body
+    assert "Winter stock" in body
+    assert "There is a problem" not in body
+
+
+def test_add_a_line_on_a_drafts_edit_page_changes_nothing_saved(
+    client_for, requisitioner, item
+):
+    """On a draft's edit page the same button changes nothing saved."""
+    draft = make_draft(requisitioner, [(item, 2)])
+    data = _post_data(draft.site, draft.cost_centre, {0: (item.sku, 9)}, add_line="1")
+    response = client_for(requisitioner).post(
+        reverse("orders:requisition-edit", args=[draft.pk]), data
+    )
+    assert response.status_code == 200
+    assert draft.lines.get().quantity == 2
+    assert 'name="lines-TOTAL_FORMS" value="2"' in response.content.decode()
