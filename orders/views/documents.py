@@ -45,7 +45,7 @@ def document_file_response(
         status = FAILED_STATUS if document.status == "failed" else PENDING_STATUS
         return render(
             request,
-            "orders/partials/_document_unavailable.html",
+            "orders/document_unavailable.html",
             {"document": document, "filename": filename},
             status=status,
         )
