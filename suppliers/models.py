@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import Resolver404, resolve, reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -82,16 +82,20 @@ def contract_reference_reachable(value: str) -> None:
 
     A contract's page is ``/contracts/<reference>/``, after the fixed pages
     under it (``imports/``, ``fuel-indices/1/``): a contract called
-    ``imports`` could never be opened.
+    ``imports`` could never be opened, and one with a line break has no
+    address at all.
     """
-    path = reverse("suppliers:contract-detail", kwargs={"reference": value})
     try:
+        path = reverse("suppliers:contract-detail", kwargs={"reference": value})
         match = resolve(path)
-    except Resolver404:
+    except (NoReverseMatch, Resolver404):
         match = None
     if match is None or match.view_name != "suppliers:contract-detail":
         raise ValidationError(
-            _("“%(reference)s” is the address of another page: choose another."),
+            _(
+                "“%(reference)s” cannot be a contract's page address (another "
+                "page has it, or it holds a line break): choose another."
+            ),
             code="reference_taken_by_page",
             params={"reference": value},
         )

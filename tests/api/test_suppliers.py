@@ -250,18 +250,20 @@ def test_any_contract_reference_reaches_its_api_detail(
         "imports/price-list",
         "imports/7",
         "fuel-indices/3",
+        "AP-C\n2026",
     ],
 )
 def test_a_reference_another_page_answers_to_is_refused(
     api_for, contract_manager, trust, catalogue, reference
 ):
     """A contract called ``imports`` could never be opened: its address is
-    the imports page's. Refused on ``reference``; nothing is saved."""
+    the imports page's; one with a line break has no address. Refused on
+    ``reference``; nothing is saved."""
     supplier = factories.SupplierFactory()
     body = _contract_body(supplier, reference=reference, trusts=["WMAS"], items=[])
     response = api_for(contract_manager).post("/api/v1/contracts/", body, format="json")
     assert response.status_code == 400
-    assert "is the address of another page" in str(response.json()["reference"])
+    assert "cannot be a contract's page address" in str(response.json()["reference"])
     assert not Contract.objects.exists()
 
 
