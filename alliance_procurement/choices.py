@@ -23,6 +23,7 @@ import uuid
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.db.models.sql import Query
 
 CHOICES_TIMEOUT = 60
 
@@ -61,21 +62,70 @@ def is_kept(model) -> bool:
     return model._meta.label_lower in _kept
 
 
+# What a query may change from ``Model.objects.all()``: rows, joins, order,
+# columns, slices. A query equal to a fresh one in all of these reads the
+# whole table in the model's own order.
+_QUERY_SHAPE = (
+    "where",
+    "annotations",
+    "extra",
+    "extra_tables",
+    "_filtered_relations",
+    "order_by",
+    "extra_order_by",
+    "default_ordering",
+    "standard_ordering",
+    "distinct",
+    "distinct_fields",
+    "low_mark",
+    "high_mark",
+    "select",
+    "values_select",
+    "default_cols",
+    "deferred_loading",
+    "group_by",
+    "combinator",
+    "combined_queries",
+)
+
+
+def _reads_whole_table(query) -> bool:
+    """Whether ``query`` lists every row of its model as ``Model.objects.all()``
+    does (a base table at most, nothing else changed)."""
+    if len(query.alias_map) > 1:
+        return False
+    fresh = Query(query.model)
+    return all(getattr(query, name) == getattr(fresh, name) for name in _QUERY_SHAPE)
+
+
+def _entry_key(field) -> str:
+    """The cache key of ``field``'s list: what its query reads (the whole
+    table, or else the query's SQL and parameters), the database, the field's
+    class and ``to_field_name``. Building a query's SQL costs as much as the
+    rest of a select's rendering, so the usual whole-table list skips it."""
+    queryset = field.queryset
+    query = queryset.query
+    source = "whole table" if _reads_whole_table(query) else query.sql_with_params()
+    digest = hashlib.sha256(
+        repr(
+            (source, queryset.db, type(field).__qualname__, field.to_field_name)
+        ).encode()
+    ).hexdigest()
+    return f"choices:{queryset.model._meta.label_lower}:{digest}"
+
+
 def kept_choices(field) -> list[tuple[str, str]]:
     """``(value, label)`` of a model choice field's rows, from the cache if kept.
 
     ``field`` is a ``ModelChoiceField`` whose queryset's model was passed to
-    ``cache_choices_of``. The key holds the query's SQL and parameters, the
-    field's class and ``to_field_name``: two fields listing different rows or
-    labels never share a list.
+    ``cache_choices_of``. Two fields listing different rows or labels never
+    share a list (``_entry_key``).
     """
     queryset = field.queryset
+    if queryset.query.is_empty():  # ``.none()``: no rows, and no SQL to key by
+        return []
     label = queryset.model._meta.label_lower
-    sql, params = queryset.query.sql_with_params()
-    digest = hashlib.sha256(
-        repr((sql, params, type(field).__qualname__, field.to_field_name)).encode()
-    ).hexdigest()
-    entry_key = f"choices:{label}:{digest}"
+    entry_key = _entry_key(field)
     found = cache.get_many([_generation_key(label), entry_key])
     generation = found.get(_generation_key(label))
     entry = found.get(entry_key)

@@ -91,6 +91,44 @@ def test_two_querysets_of_one_model_keep_their_own_lists():
     assert "Active Trust" in active
 
 
+@pytest.mark.parametrize(
+    "narrowed",
+    [
+        lambda q: q.filter(is_active=True),
+        lambda q: q.exclude(code="AAA"),
+        lambda q: q.order_by("-name"),
+        lambda q: q.reverse(),
+        lambda q: q.order_by(),
+        lambda q: q[:1],
+        lambda q: q.filter(memberships__isnull=False).distinct(),
+        lambda q: q.none(),
+    ],
+    ids=["filter", "exclude", "order", "reverse", "unordered", "slice", "join", "none"],
+)
+def test_a_narrowed_list_never_shares_the_whole_tables(narrowed):
+    # Made against the name order, so an unordered list reads them otherwise.
+    factories.TrustFactory(code="OLD", name="Closed Trust", is_active=False)
+    factories.TrustFactory(code="AAA", name="Active Trust")
+    whole = _select(Trust.objects.all())
+    assert "Active Trust" in whole
+    assert "Closed Trust" in whole
+    expected = _django_select(narrowed(Trust.objects.all()))
+    assert parse_html(_select(narrowed(Trust.objects.all()))) == parse_html(expected)
+    # And the whole table's list is still its own.
+    assert _select(Trust.objects.all()) == whole
+
+
+def test_a_whole_table_list_is_found_without_building_its_sql(monkeypatch):
+    factories.SupplierFactory(name="Acme Medical")
+    first = _select(Supplier.objects.all())
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the whole table's list built its SQL")
+
+    monkeypatch.setattr(choices.Query, "sql_with_params", refused)
+    assert _select(Supplier.objects.all()) == first
+
+
 def test_a_model_not_kept_is_read_every_time(django_assert_num_queries):
     factories.CategoryFactory(name="Dressings")
     queryset = Category.objects.order_by("name")
