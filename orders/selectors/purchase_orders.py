@@ -14,9 +14,7 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
-    FilteredRelation,
     Prefetch,
-    Q,
     QuerySet,
     Sum,
     Value,
@@ -78,20 +76,16 @@ def joint_orders_list(user) -> QuerySet[JointPurchaseOrder]:
         )
     if trust is None:
         return base.none()
-    return (
-        base.annotate(
-            my_share=FilteredRelation("shares", condition=Q(shares__trust=trust))
-        )
-        .filter(my_share__isnull=False)
-        .annotate(
-            shown_net=F("my_share__net"),
-            shown_vat=F("my_share__vat"),
-            shown_gross=ExpressionWrapper(
-                F("my_share__net") + F("my_share__vat"), output_field=money
-            ),
-            shown_savings=F("my_share__savings"),
-            shown_reference=F("my_share__reference"),
-        )
+    # Filtering on the trust's share and reading its figures in one join:
+    # an order has at most one share per trust.
+    return base.filter(shares__trust=trust).annotate(
+        shown_net=F("shares__net"),
+        shown_vat=F("shares__vat"),
+        shown_gross=ExpressionWrapper(
+            F("shares__net") + F("shares__vat"), output_field=money
+        ),
+        shown_savings=F("shares__savings"),
+        shown_reference=F("shares__reference"),
     )
 
 
