@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the Debian packages WeasyPrint and the browser tests need, once.
+# Install the Debian packages WeasyPrint, the browser tests and the check of
+# the systemd units (systemd-analyze) need, once.
 set -euo pipefail
 
 packages=(
@@ -7,6 +8,7 @@ packages=(
   fonts-dejavu-core fonts-liberation
   chromium nodejs
   poppler-utils
+  systemd
 )
 missing=()
 for package in "${packages[@]}"; do
