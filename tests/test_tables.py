@@ -188,6 +188,73 @@ def test_xlsx_export_neutralises_cells():
     assert values[1][1] == pytest.approx(1234.56)
 
 
+def _sheet(data: bytes):
+    return openpyxl.load_workbook(io.BytesIO(data)).active
+
+
+def test_xlsx_export_has_the_cells_and_layout_tablib_gives():
+    """The row-by-row workbook holds what tablib's own XLSX held: the same
+    title and cells, a bold header frozen at the top, columns as wide as
+    their longest text, multi-line text wrapped."""
+    rows = [
+        _row(name="Gloves, nitrile, medium, box of 100"),
+        _row(name="Two\nlines", amount=Decimal("-0.01"), status="ended"),
+        _row(name="", amount=None, price=Decimal("0.0001")),
+    ]
+    exporter = SafeTableExport("xlsx", RowTable(rows))
+    ours = _sheet(exporter.export())
+    tablibs = _sheet(exporter.dataset.export("xlsx"))
+    assert list(ours.values) == list(tablibs.values)
+    assert ours.title == tablibs.title
+    assert ours.freeze_panes == tablibs.freeze_panes == "A2"
+    assert [cell.font.b for cell in ours[1]] == [True] * 4
+    assert [cell.font.b for cell in ours[2]] == [False] * 4
+    for letter in "ABCD":
+        assert ours.column_dimensions[letter].width == (
+            tablibs.column_dimensions[letter].width
+        )
+    assert ours["A2"].value == "Gloves, nitrile, medium, box of 100"
+    assert ours.column_dimensions["A"].width == len(
+        "Gloves, nitrile, medium, box of 100"
+    )
+    assert ours["A3"].alignment.wrap_text
+    assert not ours["A2"].alignment.wrap_text
+    assert ours["B3"].value == pytest.approx(-0.01)
+
+
+def test_xlsx_export_shows_a_control_character_instead_of_failing():
+    """A character no spreadsheet can hold (a pasted bell, a NUL) is shown as
+    U+FFFD; the rest of the text and the download survive."""
+    table = RowTable([_row(name="Bell\x07 and NUL\x00 here")])
+    assert _sheet(_export(table, "xlsx"))["A2"].value == "Bell\ufffd and NUL\ufffd here"
+
+
+@given(
+    names=st.lists(st.text(max_size=40), min_size=1, max_size=5),
+    pennies=st.lists(st.integers(-(10**9), 10**9), min_size=1, max_size=5),
+)
+def test_xlsx_export_keeps_every_text_and_amount(names, pennies):
+    """Whatever the text (formula-like, multi-line, control characters) and
+    the amounts, the workbook holds each row's neutralised text and the
+    amount to the penny."""
+    rows = [
+        _row(name=name, amount=Decimal(penny) / 100)
+        for name, penny in zip(names, pennies, strict=False)
+    ]
+    values = list(_sheet(_export(RowTable(rows), "xlsx")).values)
+    assert values[0] == ("Name", "Amount", "Price", "Status")
+    for row, (name, value) in zip(
+        rows, [(v[0], v[1]) for v in values[1:]], strict=True
+    ):
+        expected = openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE.sub(
+            "\ufffd", neutralise_formula(row["name"])
+        )
+        # XML reads a carriage return back as a line feed, as tablib's file did.
+        expected = expected.replace("\r\n", "\n").replace("\r", "\n")
+        assert (name or "") == expected
+        assert Decimal(str(value)) == row["amount"]
+
+
 def test_export_neutralises_headers():
     """A header a contract manager could name is neutralised as well."""
 
