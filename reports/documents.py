@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from alliance_procurement.tables import xlsx_bytes
 from orders import documents as order_documents
 from reports.selectors import SavingsFigures, SavingsSummary
 
@@ -164,10 +165,11 @@ def savings_csv(summary: SavingsSummary) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode()
 
 
-def savings_xlsx(summary: SavingsSummary) -> bytes:
-    """The summary as an XLSX workbook, one sheet per breakdown."""
+def savings_sheets(summary: SavingsSummary) -> list[tablib.Dataset]:
+    """The summary's breakdowns as sheets: totals, trusts, categories,
+    suppliers, top items and the last twelve months."""
     rows = savings_rows(summary)
-    book = tablib.Databook()
+    sheets = []
     for title, section in (
         ("Summary", "Total"),
         ("By trust", "Trust"),
@@ -182,8 +184,13 @@ def savings_xlsx(summary: SavingsSummary) -> bytes:
         sheet = tablib.Dataset(title=title, headers=HEADERS[1:])
         for values in selected:
             sheet.append([neutralise(value) for value in values[1:]])
-        book.add_sheet(sheet)
-    return book.export("xlsx")
+        sheets.append(sheet)
+    return sheets
+
+
+def savings_xlsx(summary: SavingsSummary) -> bytes:
+    """The summary as an XLSX workbook, one sheet per breakdown."""
+    return xlsx_bytes(*savings_sheets(summary))
 
 
 def savings_html(summary: SavingsSummary) -> str:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+import tablib
 from pypdf import PdfReader
 
 from reports import documents, selectors
@@ -78,6 +79,47 @@ def test_xlsx_holds_the_same_figures_as_numbers(summary):
     category = [cell.value for cell in book["By category"][2]]
     assert category[1].startswith("'=")
     assert book["By trust"].max_row == 4
+
+
+def test_xlsx_sheets_are_laid_out_as_tablib_lays_them_out(summary):
+    """Each sheet holds what tablib's own workbook of the same sheets holds,
+    header bold and frozen; columns are as wide as their longest text (tablib
+    left a workbook's columns at the default width)."""
+    sheets = documents.savings_sheets(summary)
+    book = tablib.Databook()
+    for sheet in sheets:
+        book.add_sheet(sheet)
+    theirs_book = openpyxl.load_workbook(io.BytesIO(book.export("xlsx")))
+    ours = openpyxl.load_workbook(io.BytesIO(documents.savings_xlsx(summary)))
+    assert ours.sheetnames == theirs_book.sheetnames
+    for mine, theirs in zip(ours.worksheets, theirs_book.worksheets, strict=True):
+        assert list(mine.values) == list(theirs.values)
+        assert mine.freeze_panes == theirs.freeze_panes == "A2"
+        assert all(cell.font.b for cell in mine[1])
+    for sheet in sheets:
+        mine = ours[sheet.title]
+        for index, header in enumerate(sheet.headers):
+            longest = max(len(str(value)) for value in [header, *sheet.get_col(index)])
+            letter = openpyxl.utils.get_column_letter(index + 1)
+            assert mine.column_dimensions[letter].width == longest
+
+
+def test_an_item_named_with_a_control_character_still_gives_a_workbook():
+    """A name pasted with a control character (here a bell) reaches the
+    workbook as U+FFFD, instead of failing the month's file."""
+    trusts = build_trusts()
+    item = factories.ItemFactory(name="Bell\x07 gloves")
+    build_order(
+        trusts=trusts,
+        lines=1,
+        items=[item],
+        issued_at=datetime.datetime(2026, 3, 10, 12, tzinfo=datetime.UTC),
+    )
+    book = openpyxl.load_workbook(
+        io.BytesIO(documents.savings_xlsx(selectors.savings_summary(month=MARCH)))
+    )
+    names = [row[1] for row in book["Top items"].iter_rows(min_row=2, values_only=True)]
+    assert any("Bell\ufffd gloves" in name for name in names)
 
 
 def test_pdf_shows_month_totals_and_pages(summary):
