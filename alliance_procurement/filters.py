@@ -15,13 +15,15 @@ Example::
             fields = ["category", "kind"]
 """
 
+from functools import cache
+
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters import CharFilter, FilterSet
 
 from alliance_procurement.forms import NHSFormMixin
-from alliance_procurement.widgets import OptionsSelect
+from alliance_procurement.widgets import OptionsSelect, quick_input
 
 SEARCH_MAX_LENGTH = 100
 
@@ -30,14 +32,25 @@ class NHSFilterForm(NHSFormMixin, forms.Form):
     """The form behind every ``NHSFilterSet``."""
 
 
-def _quick_selects(form: forms.Form) -> None:
-    """Render the form's plain selects with ``OptionsSelect`` (same HTML, faster)."""
+def _quick_widgets(form: forms.Form) -> None:
+    """Render the form's plain selects with ``OptionsSelect`` and its plain
+    inputs with ``quick_input`` (same HTML, faster)."""
     for field in form.fields.values():
         widget = field.widget
         if type(widget) is forms.Select:
             quick = OptionsSelect(attrs=widget.attrs, choices=widget.choices)
             quick.is_required = widget.is_required
             field.widget = quick
+        else:
+            quick_input(widget)
+
+
+@cache
+def _nhs_form(form_class: type[forms.Form]) -> type[forms.Form]:
+    """``form_class`` with the NHS styling (``NHSFormMixin``), made once."""
+    if issubclass(form_class, NHSFormMixin):
+        return form_class
+    return type(form_class.__name__, (NHSFormMixin, form_class), {})
 
 
 class NHSFilterSet(FilterSet):
@@ -46,14 +59,13 @@ class NHSFilterSet(FilterSet):
     @property
     def form(self):
         if not hasattr(self, "_form"):
-            _quick_selects(super().form)
+            _quick_widgets(super().form)
         return self._form
 
     def get_form_class(self):
-        form_class = super().get_form_class()
-        if issubclass(form_class, NHSFormMixin):
-            return form_class
-        return type(form_class.__name__, (NHSFormMixin, form_class), {})
+        # django-filter's own class, built on the NHS form in one step.
+        fields = {name: filter_.field for name, filter_ in self.filters.items()}
+        return type(f"{type(self).__name__}Form", (_nhs_form(self._meta.form),), fields)
 
 
 class SearchFilter(CharFilter):

@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
+
+from alliance_procurement.addresses import address
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ def nav_items(roles: list[str], current_path: str) -> list[dict]:
         if entry.roles and not entry.roles.intersection(roles):
             continue
         try:
-            url = reverse(entry.url_name)
+            url = address(entry.url_name)
         except NoReverseMatch:
             continue
         items.append({"label": entry.label, "url": url, "current": False})

@@ -7,9 +7,12 @@ On a list page's filter form that cost more than the page's rows.
 ``OptionsSelect`` writes the same markup directly, escaped the same way, and
 reads a model choice field's rows with one plain query, or from the cache for
 models whose choices are kept (``alliance_procurement.choices``).
+``quick_input`` does the same for a one-line ``<input>`` (text, number,
+month...), which Django renders through two templates.
 """
 
 import html
+from functools import cache
 
 from django import forms
 from django.forms.models import ModelChoiceIterator
@@ -73,3 +76,55 @@ class OptionsSelect(forms.Select):
             flatatt(final_attrs),
             mark_safe("".join(parts)),  # noqa: S308 -- every option escaped above  # nosec B308 B703
         )
+
+
+# Inputs whose markup is Django's ``input.html`` and nothing else.
+PLAIN_INPUTS = (
+    forms.TextInput,
+    forms.NumberInput,
+    forms.EmailInput,
+    forms.URLInput,
+    forms.SearchInput,
+    forms.TelInput,
+    forms.DateInput,
+    forms.DateTimeInput,
+    forms.TimeInput,
+)
+
+
+class _InputMarkup:
+    """``render`` of an ``Input`` written in Python: the same text as
+    ``django/forms/widgets/input.html`` with its ``attrs.html`` (a ``False``
+    attribute left out, a ``True`` one written bare)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [f'<input type="{_escaped(widget["type"])}"']
+        parts.append(f' name="{_escaped(widget["name"])}"')
+        if widget["value"] is not None:
+            parts.append(f' value="{_escaped(widget["value"])}"')
+        for key, attr in widget["attrs"].items():
+            if attr is True:
+                parts.append(f" {_escaped(key)}")
+            elif attr is not False:
+                parts.append(f' {_escaped(key)}="{_escaped(attr)}"')
+        parts.append(">")
+        return mark_safe("".join(parts))  # noqa: S308 -- every part escaped above  # nosec B308 B703
+
+
+@cache
+def _quick_class(widget_class: type) -> type:
+    return type(widget_class.__name__, (_InputMarkup, widget_class), {})
+
+
+def quick_input(widget: forms.Widget) -> forms.Widget:
+    """``widget``, from now on rendered in Python if it is exactly one of the
+    ``PLAIN_INPUTS`` with Django's own template (not a subclass, not given
+    another ``template_name``)."""
+    widget_class = type(widget)
+    if (
+        widget_class in PLAIN_INPUTS
+        and widget.template_name == widget_class.template_name
+    ):
+        widget.__class__ = _quick_class(widget_class)
+    return widget

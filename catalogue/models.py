@@ -4,9 +4,9 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from alliance_procurement.addresses import address
 from alliance_procurement.validators import validate_gtin
 
 
@@ -91,4 +91,4 @@ class Item(models.Model):
         return f"{self.sku} {self.name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("catalogue:item-detail", kwargs={"sku": self.sku})
+        return address("catalogue:item-detail", sku=self.sku)

@@ -7,9 +7,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from alliance_procurement.addresses import address
 from catalogue.models import Item
 from suppliers.models import MAX_LINE_QUANTITY, Contract, Supplier
 from trusts.models import CostCentre, Site, Trust
@@ -106,7 +106,7 @@ class Requisition(models.Model):
         return self.number or f"#{self.pk}"
 
     def get_absolute_url(self) -> str:
-        return reverse("orders:requisition-detail", kwargs={"pk": self.pk})
+        return address("orders:requisition-detail", pk=self.pk)
 
 
 class RequisitionCounter(models.Model):
@@ -233,7 +233,7 @@ class PoolingRound(models.Model):
         return f"Round {self.pk} (cut-off {self.cut_off:%Y-%m-%d %H:%M})"
 
     def get_absolute_url(self) -> str:
-        return reverse("orders:round-detail", kwargs={"pk": self.pk})
+        return address("orders:round-detail", pk=self.pk)
 
 
 class OrderNumberCounter(models.Model):
@@ -322,7 +322,7 @@ class JointPurchaseOrder(Totals):
         return self.number
 
     def get_absolute_url(self) -> str:
-        return reverse("orders:order-detail", kwargs={"number": self.number})
+        return address("orders:order-detail", number=self.number)
 
 
 class OrderShare(Totals):

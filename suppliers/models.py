@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alliance_procurement.addresses import address
 from catalogue.models import Item
 from trusts.models import Trust
 
@@ -149,9 +150,7 @@ class Contract(models.Model):
         return f"{self.reference} {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse(
-            "suppliers:contract-detail", kwargs={"reference": self.reference}
-        )
+        return address("suppliers:contract-detail", reference=self.reference)
 
 
 class ContractItem(models.Model):
@@ -303,4 +302,4 @@ class ImportBatch(models.Model):
         return f"{self.get_kind_display()} {self.original_name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("suppliers:import-detail", kwargs={"pk": self.pk})
+        return address("suppliers:import-detail", pk=self.pk)

@@ -33,3 +33,16 @@ def test_home_is_current_only_on_the_home_page():
 def test_unknown_page_marks_nothing():
     """A page outside every section marks no entry."""
     assert _current(["buyer"], "/accounts/profile/") == []
+
+
+def test_sections_missing_from_the_urlconf_are_left_out(settings):
+    """Under a URLconf with only the order pages, the header lists only
+    those, at their addresses there."""
+    settings.ROOT_URLCONF = "tests.moved_urls"
+    items = nav_items(["buyer"], "/purchasing/")
+    assert [(item["label"], item["url"]) for item in items] == [
+        ("Approved lines", "/purchasing/approved-lines/"),
+        ("Pooling rounds", "/purchasing/rounds/"),
+        ("Orders", "/purchasing/"),
+    ]
+    assert [item["label"] for item in items if item["current"]] == ["Orders"]

@@ -1,10 +1,13 @@
-"""``OptionsSelect`` writes the same select as Django's template-rendered one."""
+"""``OptionsSelect`` and ``quick_input`` write the same markup as Django's
+template-rendered widgets."""
+
+import datetime
 
 import pytest
 from django import forms
 from django.test.html import parse_html
 
-from alliance_procurement.widgets import OptionsSelect
+from alliance_procurement.widgets import PLAIN_INPUTS, OptionsSelect, quick_input
 
 CHOICES = [
     ("", "Any status"),
@@ -80,3 +83,62 @@ def test_model_choices_same_html_as_django_in_one_plain_query(
     assert rendered.count(" selected") == (1 if pick == "second" else 0) + (
         1 if pick == "none" and empty_label else 0
     )
+
+
+INPUT_VALUES = [None, "", "a \"quoted\" <b> & 'more'", 42, datetime.date(2026, 11, 25)]
+INPUT_ATTRS = [
+    {},
+    {"class": "nhsuk-input", "aria-describedby": "x-hint x-error"},
+    {"required": True, "disabled": False, "data-empty": None, "data-text": "<&>"},
+]
+
+
+@pytest.mark.parametrize("widget_class", PLAIN_INPUTS)
+@pytest.mark.parametrize("value", INPUT_VALUES)
+@pytest.mark.parametrize("attrs", INPUT_ATTRS)
+def test_quick_input_same_html_as_django(widget_class, value, attrs):
+    django_widget = widget_class(attrs=attrs)
+    quick = quick_input(widget_class(attrs=attrs))
+    assert type(quick) is not widget_class
+    assert isinstance(quick, widget_class)
+    expected = django_widget.render("q", value, attrs={"id": "id_q"})
+    rendered = quick.render("q", value, attrs={"id": "id_q"})
+    assert parse_html(rendered) == parse_html(expected)
+    assert str(rendered) == expected.strip()
+
+
+def test_quick_input_keeps_a_type_given_in_attrs():
+    quick = quick_input(forms.TextInput(attrs={"type": "month"}))
+    assert quick.render("issued", "2026-11") == (
+        '<input type="month" name="issued" value="2026-11">'
+    )
+
+
+def test_inputs_with_their_own_template_are_left_to_it():
+    class Framed(forms.TextInput):
+        template_name = "framed.html"
+
+    own_class = Framed()
+    own_template = forms.TextInput()
+    own_template.template_name = "framed.html"
+    hidden = forms.HiddenInput()
+    for widget in (own_class, own_template, hidden):
+        kind = type(widget)
+        assert quick_input(widget) is widget
+        assert type(widget) is kind
+
+
+@pytest.mark.django_db
+def test_filter_forms_render_their_inputs_in_python():
+    from orders.filters.purchase_orders import JointPurchaseOrderFilter
+    from orders.models import JointPurchaseOrder
+
+    filterset = JointPurchaseOrderFilter(
+        {"issued": "2026-11"}, queryset=JointPurchaseOrder.objects.all()
+    )
+    issued = filterset.form["issued"]
+    assert type(issued.field.widget).render is not forms.TextInput.render
+    html = str(issued)
+    assert 'type="month"' in html
+    assert 'value="2026-11"' in html
+    assert 'class="nhsuk-input' in html
