@@ -8,8 +8,9 @@ table's rows.
 """
 
 from django import template
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from alliance_procurement.markup import escaped
 
 register = template.Library()
 
@@ -18,32 +19,23 @@ register = template.Library()
 def form_field(field) -> SafeString:
     """The field's ``nhsuk-form-group``: label, hint, errors, widget."""
     errors = field.errors
-    label_for = field.id_for_label
+    label_for = escaped(field.id_for_label)
+    error_class = " nhsuk-form-group--error" if errors else ""
+    label = escaped(field.label)
     parts = [
-        format_html(
-            '<div class="nhsuk-form-group{}">\n  <label class="nhsuk-label" '
-            'for="{}">{}</label>\n',
-            " nhsuk-form-group--error" if errors else "",
-            label_for,
-            field.label,
-        )
+        f'<div class="nhsuk-form-group{error_class}">\n'
+        f'  <label class="nhsuk-label" for="{label_for}">{label}</label>\n'
     ]
     if field.help_text:
         parts.append(
-            format_html(
-                '  <div class="nhsuk-hint" id="{}-hint">{}</div>\n',
-                label_for,
-                field.help_text,
-            )
+            f'  <div class="nhsuk-hint" id="{label_for}-hint">'
+            f"{escaped(field.help_text)}</div>\n"
         )
     for error in errors:
         parts.append(
-            format_html(
-                '  <span class="nhsuk-error-message" id="{}-error">'
-                '<span class="nhsuk-u-visually-hidden">Error:</span> {}</span>\n',
-                label_for,
-                error,
-            )
+            f'  <span class="nhsuk-error-message" id="{label_for}-error">'
+            '<span class="nhsuk-u-visually-hidden">Error:</span> '
+            f"{escaped(error)}</span>\n"
         )
     parts.append(f"  {field}\n</div>")
     return mark_safe("".join(parts))  # noqa: S308 -- each part escaped above  # nosec B308 B703

@@ -27,7 +27,7 @@ from django.template.base import render_value_in_context
 from django.utils.encoding import force_str
 from django.utils.formats import localize
 from django.utils.hashable import make_hashable
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeData, SafeString, mark_safe
 from django_tables2.columns import ManyToManyColumn
@@ -35,28 +35,37 @@ from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.rows import BoundRow
 from django_tables2.utils import Accessor, call_with_appropriate
 
+from alliance_procurement.markup import attributes, escaped
 from alliance_procurement.tables import (
     DateColumn,
     MoneyColumn,
     StatusTagColumn,
     UnitPriceColumn,
+    date_writer,
 )
 
 register = template.Library()
 
 
-def _td_attrs(column) -> str:
+def _fixed_attrs(column) -> dict:
+    """``column.attrs`` for a column whose attributes do not depend on the
+    row, kept on the bound column: django-tables2 works them all out (``th``,
+    ``td``, ``tf``, classes) on every read, and both the header and the rows
+    read them."""
+    attrs = getattr(column, "_fixed_attrs", None)
+    if attrs is None:
+        attrs = column._fixed_attrs = column.attrs
+    return attrs
+
+
+def _td_attrs(column, attrs=None) -> str:
     """`` class="…" key="value"`` for a column's cells, as the template wrote it."""
-    attrs = column.attrs.get("td", {})
+    attrs = (column.attrs if attrs is None else attrs).get("td", {})
     classes = "nhsuk-table__cell"
     if attrs.get("class"):
         classes += f" {attrs['class']}"
-    rest = "".join(
-        format_html(' {}="{}"', key, value)
-        for key, value in attrs.items()
-        if key != "class"
-    )
-    return format_html(' class="{}"', classes) + rest
+    rest = attributes((key, value) for key, value in attrs.items() if key != "class")
+    return f' class="{escaped(classes)}"{rest}'
 
 
 def _has_callable_attrs(column) -> bool:
@@ -66,18 +75,30 @@ def _has_callable_attrs(column) -> bool:
     )
 
 
-def _cell_text(column, value, context) -> str:
+def _text_writer(column, context):
+    """``f(value)`` writing a cell's content as the template wrote
+    ``{{ value }}`` (or ``{{ value|localize }}``/``unlocalize`` when the
+    column says so), worked out once per column."""
     if column.localize is None:
-        # Text needs no localising: escape it as the template would (Django's
-        # ``escape`` is ``html.escape``), without its lazy-text bookkeeping.
-        if context.autoescape and type(value) is str:
-            return html.escape(value)
-        if isinstance(value, SafeData):
-            return str(value)
-        return render_value_in_context(value, context)
-    if column.localize:
-        return conditional_escape(localize(value, use_l10n=True))
-    return conditional_escape(localize(value, use_l10n=False))
+        autoescape = context.autoescape
+
+        def write(value) -> str:
+            # Text needs no localising: escape it as the template would
+            # (Django's ``escape`` is ``html.escape``), without its lazy-text
+            # bookkeeping.
+            if autoescape and type(value) is str:
+                return html.escape(value)
+            if isinstance(value, SafeData):
+                return str(value)
+            return render_value_in_context(value, context)
+
+        return write
+    use_l10n = bool(column.localize)
+    return lambda value: conditional_escape(localize(value, use_l10n=use_l10n))
+
+
+def _cell_text(column, value, context) -> str:
+    return _text_writer(column, context)(value)
 
 
 _NO_LABELS = object()
@@ -93,11 +114,31 @@ def _direct_render(table, bound_column):
     kind = type(column)
     if kind is tables.Column:
         return lambda value, stored: value
-    if kind in (MoneyColumn, UnitPriceColumn, DateColumn):
+    if kind in (MoneyColumn, UnitPriceColumn):
         return lambda value, stored: column.render(value)
+    if kind is DateColumn:
+        write = date_writer(column.format)
+        return lambda value, stored: write(value)
     if kind is StatusTagColumn:
-        return lambda value, stored: column.tag(stored, value)
+        return _status_tags(column)
     return None
+
+
+def _status_tags(column):
+    """``f(label, stored)`` giving the column's tag, each different one
+    written once: a page shows a handful of statuses in every row."""
+    written = {}
+
+    def tag(value, stored):
+        try:
+            return written[stored, value]
+        except KeyError:
+            text = written[stored, value] = column.tag(stored, value)
+            return text
+        except TypeError:  # a value that cannot be a key
+            return column.tag(stored, value)
+
+    return tag
 
 
 # A table's own methods for a column's export value, in the order
@@ -261,11 +302,10 @@ class _Cells:
             url = self._linked_url(record)
             if url is not _UNREAD:
                 content = self.direct(value, stored)
-                return (
-                    content
-                    if url is None
-                    else format_html('<a href="{}">{}</a>', url, content)
-                )
+                if url is None:
+                    return content
+                link = f'<a href="{escaped(url)}">{escaped(content)}</a>'
+                return mark_safe(link)  # noqa: S308 -- both parts escaped  # nosec B308 B703
         kwargs = self._arguments(row, value)
         if self.direct is not None:
             content = self.direct(value, stored)
@@ -277,34 +317,37 @@ class _Cells:
 @register.simple_tag(takes_context=True)
 def table_rows(context, table) -> SafeString:
     """The ``<tr>`` rows of ``table``'s current page (empty when it has none)."""
-    columns = [(column, _Cells(table, column)) for column in table.columns]
-    fixed = {
-        column.name: _td_attrs(column)
-        for column, _cells in columns
-        if not _has_callable_attrs(column)
-    }
+    # Per column, once: its cells, its ``td`` attributes (``None`` when an
+    # attribute is callable and so depends on the cell) and its text writer.
+    columns = [
+        (
+            column,
+            _Cells(table, column).cell,
+            None
+            if _has_callable_attrs(column)
+            else _td_attrs(column, _fixed_attrs(column)),
+            _text_writer(column, context),
+        )
+        for column in table.columns
+    ]
     # The template writes its own row class: only other row attributes count.
     has_row_attrs = bool(table.row_attrs)
     parts = []
     for row in table.paginated_rows:
         row_attrs = (
-            "".join(
-                format_html(' {}="{}"', key, value)
-                for key, value in row.attrs.items()
-                if key != "class"
-            )
+            attributes((k, v) for k, v in row.attrs.items() if k != "class")
             if has_row_attrs
             else ""
         )
         parts.append(f'<tr class="nhsuk-table__row"{row_attrs}>')
-        for column, cells in columns:
-            value = cells.cell(row)
-            attrs = fixed.get(column.name)
+        for column, cell, fixed_attrs, text in columns:
+            value = cell(row)
+            attrs = fixed_attrs
             if attrs is None:  # callable attributes see this cell's record and value
                 column.current_value = value
                 column.current_record = row.record
                 attrs = _td_attrs(column)
-            parts.append(f"<td{attrs}>{_cell_text(column, value, context)}</td>")
+            parts.append(f"<td{attrs}>{text(value)}</td>")
         parts.append("</tr>")
     return mark_safe("".join(parts))  # noqa: S308 -- every piece escaped above  # nosec B308 B703
 
@@ -376,7 +419,7 @@ def table_head(context, table) -> SafeString:
     page_field = table.prefixed_page_field
     parts = []
     for column in table.columns:
-        th = column.attrs.get("th", {})
+        th = _fixed_attrs(column).get("th", {})
         classes = "nhsuk-table__header"
         if th.get("class"):
             classes += " " + conditional_escape(th["class"])
@@ -391,10 +434,6 @@ def table_head(context, table) -> SafeString:
             attrs += f' aria-sort="{sort}"'
             href = _query_string(request, {order_field: alias.next}, page_field)
             header = f'<a href="{href}">{header}</a>'
-        attrs += "".join(
-            format_html(' {}="{}"', key, value)
-            for key, value in th.items()
-            if key != "class"
-        )
+        attrs += attributes((key, value) for key, value in th.items() if key != "class")
         parts.append(f'<th scope="col"{attrs}>{header}</th>')
     return mark_safe("".join(parts))  # noqa: S308 -- every piece escaped above  # nosec B308 B703

@@ -11,16 +11,14 @@ models whose choices are kept (``alliance_procurement.choices``).
 month...), which Django renders through two templates.
 """
 
-import html
 from functools import cache
 
 from django import forms
 from django.forms.models import ModelChoiceIterator
-from django.forms.utils import flatatt
-from django.utils.html import format_html
-from django.utils.safestring import SafeData, mark_safe
+from django.utils.safestring import mark_safe
 
 from alliance_procurement.choices import is_kept, kept_choices
+from alliance_procurement.markup import escaped, flat_attributes
 
 
 def _choices(choices):
@@ -32,14 +30,6 @@ def _choices(choices):
     if is_kept(field.queryset.model):
         return head + kept_choices(field)
     return head + [choices.choice(obj) for obj in choices.queryset.all()]
-
-
-def _escaped(text) -> str:
-    """``conditional_escape`` without its lazy-text bookkeeping: safe text as
-    it is, anything else through ``html.escape`` as Django's ``escape`` does."""
-    if isinstance(text, SafeData):
-        return str(text)
-    return html.escape(str(text))
 
 
 class OptionsSelect(forms.Select):
@@ -58,24 +48,21 @@ class OptionsSelect(forms.Select):
             )
             selected_one |= selected
             mark = " selected" if selected else ""
-            return f'<option value="{_escaped(text)}"{mark}>{_escaped(label)}</option>'
+            return f'<option value="{escaped(text)}"{mark}>{escaped(label)}</option>'
 
         parts = []
         for value_or_group, label in _choices(self.choices):
             if isinstance(label, (list, tuple)):
                 options = "".join(option(v, sub) for v, sub in label)
                 parts.append(
-                    f'<optgroup label="{_escaped(value_or_group)}">{options}</optgroup>'
+                    f'<optgroup label="{escaped(value_or_group)}">{options}</optgroup>'
                 )
             else:
                 parts.append(option(value_or_group, label))
-        final_attrs = self.build_attrs(self.attrs, attrs)
-        return format_html(
-            '<select name="{}"{}>{}</select>',
-            name,
-            flatatt(final_attrs),
-            mark_safe("".join(parts)),  # noqa: S308 -- every option escaped above  # nosec B308 B703
-        )
+        final_attrs = flat_attributes(self.build_attrs(self.attrs, attrs))
+        options = "".join(parts)
+        select = f'<select name="{escaped(name)}"{final_attrs}>{options}</select>'
+        return mark_safe(select)  # noqa: S308 -- every part escaped above  # nosec B308 B703
 
 
 # Inputs whose markup is Django's ``input.html`` and nothing else.
@@ -99,15 +86,15 @@ class _InputMarkup:
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
-        parts = [f'<input type="{_escaped(widget["type"])}"']
-        parts.append(f' name="{_escaped(widget["name"])}"')
+        parts = [f'<input type="{escaped(widget["type"])}"']
+        parts.append(f' name="{escaped(widget["name"])}"')
         if widget["value"] is not None:
-            parts.append(f' value="{_escaped(widget["value"])}"')
+            parts.append(f' value="{escaped(widget["value"])}"')
         for key, attr in widget["attrs"].items():
             if attr is True:
-                parts.append(f" {_escaped(key)}")
+                parts.append(f" {escaped(key)}")
             elif attr is not False:
-                parts.append(f' {_escaped(key)}="{_escaped(attr)}"')
+                parts.append(f' {escaped(key)}="{escaped(attr)}"')
         parts.append(">")
         return mark_safe("".join(parts))  # noqa: S308 -- every part escaped above  # nosec B308 B703
 

@@ -615,3 +615,19 @@ def test_an_export_with_pinned_rows_holds_the_librarys_cells(requisitioner):
     ours = list(table_values(table))
     assert ours == list(table.as_values())
     assert (ours[1][0], ours[-1][0]) == ("Top", "Total")
+
+
+@pytest.mark.django_db
+def test_a_status_shown_in_many_rows_is_the_same_tag_in_each():
+    """Each different status tag is written once a page and repeated: every
+    row still shows its own, as django-tables2 writes it."""
+    trust = factories.TrustFactory()
+    statuses = [Requisition.Status.SUBMITTED, Requisition.Status.APPROVED] * 3
+    for status in statuses:
+        factories.RequisitionFactory(trust=trust, status=status)
+    table = _configured(RequisitionTable(Requisition.objects.order_by("pk")))
+    context = Context({})
+    ours = table_rows(context, table)
+    assert parse_html(ours) == parse_html(_library_rows(table, context))
+    for status in (Requisition.Status.SUBMITTED, Requisition.Status.APPROVED):
+        assert ours.count(f">{status.label}</strong>") == 3
