@@ -26,6 +26,7 @@ from django.db import models
 from django.template.base import render_value_in_context
 from django.utils.encoding import force_str
 from django.utils.formats import localize
+from django.utils.functional import Promise
 from django.utils.hashable import make_hashable
 from django.utils.html import conditional_escape
 from django.utils.http import urlencode
@@ -410,6 +411,15 @@ def page_query(context, param: str, number: int) -> str:
     return _query(context["request"], {param: [str(number)]})
 
 
+def _header_text(header, context) -> str:
+    """``{{ column.header }}``: text (usually lazily translated) escaped as
+    the template escapes it, anything else rendered as the template would."""
+    if isinstance(header, (str, Promise)):
+        text = str(header)
+        return escaped(text) if context.autoescape else text
+    return render_value_in_context(header, context)
+
+
 @register.simple_tag(takes_context=True)
 def table_head(context, table) -> SafeString:
     """The header row's ``<th>`` cells: each sortable header a link that sorts
@@ -422,9 +432,9 @@ def table_head(context, table) -> SafeString:
         th = _fixed_attrs(column).get("th", {})
         classes = "nhsuk-table__header"
         if th.get("class"):
-            classes += " " + conditional_escape(th["class"])
+            classes += " " + escaped(th["class"])
         attrs = f' class="{classes}"'
-        header = render_value_in_context(column.header, context)
+        header = _header_text(column.header, context)
         if column.orderable:
             alias = column.order_by_alias
             if column.is_ordered:

@@ -17,6 +17,8 @@ from django.test import RequestFactory
 from django.test.html import parse_html
 from django.test.utils import CaptureQueriesContext
 from django.utils import formats, timezone, translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -377,6 +379,9 @@ class _HeadTable(tables.Table):
     name = tables.Column(verbose_name="Name <& more>")
     total = MoneyColumn(attrs={"th": {"data-sum": "yes"}})
     note = tables.Column(orderable=False, attrs={"th": {"class": "x<y"}})
+    # Headers are usually translatable text, sometimes markup of their own.
+    site = tables.Column(verbose_name=gettext_lazy("Site & <depot>"))
+    flag = tables.Column(verbose_name=mark_safe("<abbr>F</abbr>"), orderable=False)
 
 
 @pytest.mark.parametrize("sort", [None, "name", "-name", "-total"])
@@ -388,7 +393,9 @@ def test_header_row_matches_the_library_template(sort, query):
     if sort:
         params["sort"] = sort
     request = RequestFactory().get("/list/", params)
-    table = _HeadTable([{"name": "a", "total": Decimal("1"), "note": "n"}])
+    table = _HeadTable(
+        [{"name": "a", "total": Decimal("1"), "note": "n", "site": "s", "flag": 1}]
+    )
     tables.RequestConfig(request, paginate={"per_page": 10}).configure(table)
     context = Context({"table": table, "request": request})
     expected = Template(LIBRARY_HEAD).render(context)
@@ -403,6 +410,8 @@ def test_header_links_sort_back_to_page_one_keeping_the_filters():
     assert 'href="?status=issued&amp;sort=name"' in html
     assert 'aria-sort="none"' in html
     assert "Name &lt;&amp; more&gt;" in html
+    assert "Site &amp; &lt;depot&gt;</a>" in html
+    assert "<abbr>F</abbr></th>" in html
     assert "page=" not in html
 
 
