@@ -18,6 +18,7 @@ Example::
 from functools import cache
 
 from django import forms
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters import CharFilter, FilterSet
@@ -32,10 +33,10 @@ class NHSFilterForm(NHSFormMixin, forms.Form):
     """The form behind every ``NHSFilterSet``."""
 
 
-def _quick_widgets(form: forms.Form) -> None:
-    """Render the form's plain selects with ``OptionsSelect`` and its plain
-    inputs with ``quick_input`` (same HTML, faster)."""
-    for field in form.fields.values():
+def _quick_widgets(fields) -> None:
+    """Render the fields' plain selects with ``OptionsSelect`` and their
+    plain inputs with ``quick_input`` (same HTML, faster)."""
+    for field in fields:
         widget = field.widget
         if type(widget) is forms.Select:
             quick = OptionsSelect(attrs=widget.attrs, choices=widget.choices)
@@ -53,18 +54,45 @@ def _nhs_form(form_class: type[forms.Form]) -> type[forms.Form]:
     return type(form_class.__name__, (NHSFormMixin, form_class), {})
 
 
-class NHSFilterSet(FilterSet):
-    """A filter set whose form is styled and accessible the NHS.UK way."""
+# Form classes of filter sets whose fields are the same on every request,
+# by filter set class and the filters it shows.
+_FORM_CLASSES: dict[tuple, type[forms.Form]] = {}
 
-    @property
-    def form(self):
-        if not hasattr(self, "_form"):
-            _quick_widgets(super().form)
-        return self._form
+
+class NHSFilterSet(FilterSet):
+    """A filter set whose form is styled and accessible the NHS.UK way.
+
+    django-filter makes the form class, and a form field for every filter,
+    afresh for each request. A filter set whose fields are the same on every
+    request (no queryset or choices given per request, in ``__init__`` or as
+    a callable) sets ``same_fields_every_request``: its form class is then
+    made once for each set of filters it shows, and each form copies its
+    fields from the class, as every Django form does.
+    """
+
+    same_fields_every_request = False
 
     def get_form_class(self):
+        if not self.same_fields_every_request:
+            return self._new_form_class()
+        key = (type(self), tuple(self.filters))
+        form_class = _FORM_CLASSES.get(key)
+        if form_class is None:
+            if any(
+                callable(getattr(filter_, "queryset", None))
+                for filter_ in self.filters.values()
+            ):
+                raise ImproperlyConfigured(
+                    f"{type(self).__name__} has a queryset given per request: "
+                    "its fields are not the same on every request."
+                )
+            form_class = _FORM_CLASSES[key] = self._new_form_class()
+        return form_class
+
+    def _new_form_class(self) -> type[forms.Form]:
         # django-filter's own class, built on the NHS form in one step.
         fields = {name: filter_.field for name, filter_ in self.filters.items()}
+        _quick_widgets(fields.values())
         return type(f"{type(self).__name__}Form", (_nhs_form(self._meta.form),), fields)
 
 

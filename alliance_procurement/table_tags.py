@@ -49,10 +49,10 @@ register = template.Library()
 
 
 def _fixed_attrs(column) -> dict:
-    """``column.attrs`` for a column whose attributes do not depend on the
-    row, kept on the bound column: django-tables2 works them all out (``th``,
-    ``td``, ``tf``, classes) on every read, and both the header and the rows
-    read them."""
+    """``column.attrs`` as the header and the cells that do not depend on
+    their row read them, worked out once and kept on the bound column:
+    django-tables2 works them all out (``th``, ``td``, ``tf``, classes) on
+    every read."""
     attrs = getattr(column, "_fixed_attrs", None)
     if attrs is None:
         attrs = column._fixed_attrs = column.attrs

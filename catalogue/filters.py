@@ -9,6 +9,8 @@ from catalogue.models import Item
 
 
 class ItemFilter(NHSFilterSet):
+    same_fields_every_request = True
+
     q = SearchFilter(
         fields=("name", "sku", "nhs_code", "gtin"),
         label=_("Search"),

@@ -10,6 +10,8 @@ from trusts.models import Trust
 
 
 class ContractFilter(NHSFilterSet):
+    same_fields_every_request = True
+
     q = SearchFilter(
         fields=("reference", "title", "supplier__name"),
         label=_("Search"),

@@ -49,6 +49,8 @@ class MonthFilter(django_filters.CharFilter):
 
 
 class JointPurchaseOrderFilter(NHSFilterSet):
+    same_fields_every_request = True
+
     supplier = django_filters.ModelChoiceFilter(
         queryset=Supplier.objects.all(), empty_label=_("Any supplier")
     )

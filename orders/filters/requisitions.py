@@ -88,6 +88,8 @@ class RequisitionFilter(NHSFilterSet):
 class ApprovedLineFilter(NHSFilterSet):
     """Trust and item of the approved lines."""
 
+    same_fields_every_request = True
+
     trust = django_filters.ModelChoiceFilter(
         field_name="requisition__trust",
         queryset=Trust.objects.active().order_by("name"),
