@@ -98,10 +98,6 @@ def _text_writer(column, context):
     return lambda value: conditional_escape(localize(value, use_l10n=use_l10n))
 
 
-def _cell_text(column, value, context) -> str:
-    return _text_writer(column, context)(value)
-
-
 _NO_LABELS = object()
 _UNREAD = object()
 

@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from alliance_procurement.form_tags import form_field
 from alliance_procurement.forms import NHSFormMixin
 from alliance_procurement.table_tags import (
-    _cell_text,
     _td_attrs,
+    _text_writer,
     table_head,
     table_rows,
     table_values,
@@ -57,7 +57,7 @@ def _library_rows(table, context) -> str:
         for column in table.columns:
             cell = row.get_cell(column.name)
             html.append(
-                f"<td{_td_attrs(column)}>{_cell_text(column, cell, context)}</td>"
+                f"<td{_td_attrs(column)}>{_text_writer(column, context)(cell)}</td>"
             )
         html.append("</tr>")
     return "".join(html)
