@@ -105,6 +105,10 @@ def _label(lines: int) -> str:
     return str(lines)
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def _copy(connection, model, rows, columns) -> None:
     """Load ``rows`` (tuples in ``columns`` order) into ``model``'s table by COPY."""
     table = model._meta.db_table
@@ -118,8 +122,19 @@ def _copy(connection, model, rows, columns) -> None:
             copy.write_row(row)
 
 
-def generate(*, lines: int, trusts: int, items: int, contracts: int, seed: int):
-    """Build trusts, catalogue, contracts and approved requisitions."""
+def generate(
+    *,
+    lines: int,
+    trusts: int,
+    items: int,
+    contracts: int,
+    seed: int,
+    sites_per_trust: int = 10,
+    cost_centres_per_trust: int = 5,
+):
+    """Build trusts with their sites and cost centres, catalogue, contracts
+    and approved requisitions, each raised for one of its trust's sites and
+    cost centres at random."""
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.utils import timezone
@@ -135,19 +150,24 @@ def generate(*, lines: int, trusts: int, items: int, contracts: int, seed: int):
         Trust(code=f"T{n:02d}", name=f"Trust {n}", ods_code=f"R{n:03d}")
         for n in range(trusts)
     )
+    # Each trust's sites and cost centres, in trust order: trust t's are
+    # ``sites[t * sites_per_trust : (t + 1) * sites_per_trust]``.
     sites = Site.objects.bulk_create(
         Site(
             trust=trust,
-            code="HQ",
-            name=f"{trust.code} HQ",
-            kind=Site.Kind.HUB,
-            address="1 Road",
+            code=f"S{n:02d}",
+            name=f"{trust.code} station {n}",
+            kind=Site.Kind.HUB if n == 0 else Site.Kind.STATION,
+            address=f"{n + 1} Road",
             postcode="B1 1AA",
         )
         for trust in trust_rows
+        for n in range(sites_per_trust)
     )
     cost_centres = CostCentre.objects.bulk_create(
-        CostCentre(trust=trust, code="OPS", name="Operations") for trust in trust_rows
+        CostCentre(trust=trust, code=f"CC{n:02d}", name=f"Cost centre {n}")
+        for trust in trust_rows
+        for n in range(cost_centres_per_trust)
     )
     users = []
     for name in ["buyer"] + [f"req-{t.code}" for t in trust_rows]:
@@ -235,6 +255,13 @@ def generate(*, lines: int, trusts: int, items: int, contracts: int, seed: int):
         if not field.primary_key
     }
     columns = list(base)
+    # Its own generator, so that the lines' items and quantities stay those
+    # of the same seed whatever the number of sites and cost centres.
+    placement = random.Random(seed + 1)
+    site_of = [placement.randrange(sites_per_trust) for _ in range(requisitions)]
+    cost_centre_of = [
+        placement.randrange(cost_centres_per_trust) for _ in range(requisitions)
+    ]
 
     def requisition_rows():
         for n in range(requisitions):
@@ -247,8 +274,10 @@ def generate(*, lines: int, trusts: int, items: int, contracts: int, seed: int):
                 trust_id=trust_rows[t].pk,
                 number=f"B-R-{n:07d}",
                 requester_id=requesters[t].pk,
-                site_id=sites[t].pk,
-                cost_centre_id=cost_centres[t].pk,
+                site_id=sites[t * sites_per_trust + site_of[n]].pk,
+                cost_centre_id=cost_centres[
+                    t * cost_centres_per_trust + cost_centre_of[n]
+                ].pk,
                 needed_by=needed_by,
                 status=Requisition.Status.APPROVED.value,
                 created_at=submitted,
@@ -319,8 +348,14 @@ def run(args) -> int:
         items=args.items,
         contracts=args.contracts,
         seed=args.seed,
+        sites_per_trust=args.sites,
+        cost_centres_per_trust=args.cost_centres,
     )
-    print(f"generated {args.lines:,} lines in {time.perf_counter() - started:.1f} s")
+    print(
+        f"generated {args.lines:,} lines ({_count(args.sites, 'site')} and "
+        f"{_count(args.cost_centres, 'cost centre')} a trust) in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
     pooling_round = PoolingRound.objects.create(
         cut_off=timezone.now(), pricing_date=timezone.localdate(), opened_by=buyer
     )
@@ -406,6 +441,20 @@ def run(args) -> int:
     allocations = Allocation.objects.aggregate(
         count=Count("pk"), net=Sum("net"), savings=Sum("savings")
     )
+    # The rows allocations would take if kept per order line and trust's
+    # site and cost centre instead of per requisition line (DESIGN §5).
+    grouped = (
+        Allocation.objects.values("order_line", "trust", "site", "cost_centre")
+        .distinct()
+        .count()
+    )
+    print(
+        f"B1 allocations per (order line, trust, site, cost centre) {label} lines: "
+        f"{grouped:,} rows for {allocations['count']:,} lines "
+        f"({grouped / max(1, allocations['count']):.2f}), with "
+        f"{_count(args.sites, 'site')} and "
+        f"{_count(args.cost_centres, 'cost centre')} a trust (printed, not judged)"
+    )
     lines_net = OrderLine.objects.aggregate(net=Sum("net"))["net"]
     orders_net = JointPurchaseOrder.objects.aggregate(net=Sum("net"))["net"]
     consistent = (
@@ -428,10 +477,16 @@ def main(argv=None) -> int:
     parser.add_argument("--trusts", type=int, default=10)
     parser.add_argument("--items", type=int, default=5000)
     parser.add_argument("--contracts", type=int, default=50)
+    parser.add_argument(
+        "--sites", type=int, default=10, help="sites a trust (stations, hubs)"
+    )
+    parser.add_argument("--cost-centres", type=int, default=5, help="a trust")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--keep", action="store_true", help="keep ap_bench")
     args = parser.parse_args(argv)
+    if args.sites < 1 or args.cost_centres < 1:
+        parser.error("a trust needs at least one site and one cost centre")
 
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith(("postgres://", "postgresql://")):
