@@ -1,10 +1,10 @@
 """Reads for pooling rounds: candidate lines and the preview (DESIGN §5).
 
 The preview reads every candidate line's item, trust and quantity once (a
-binary ``COPY`` on PostgreSQL), groups them into (item, trust) pairs and
-prices every line exactly as the commit stores it in integer arrays
-(``orders.pricing.pairs_pennies``); contracts are chosen in Python over the
-pairs (pure functions in ``orders.pricing``).
+binary ``COPY`` of one packed bigint a line on PostgreSQL), groups them into
+(item, trust) pairs and prices every line exactly as the commit stores it in
+integer arrays (``orders.pricing.pairs_pennies``); contracts are chosen in
+Python over the pairs (pure functions in ``orders.pricing``).
 """
 
 import contextlib
@@ -35,7 +35,7 @@ from orders.models import (
     RequisitionLine,
 )
 from suppliers import selectors as supplier_selectors
-from suppliers.models import Contract, ContractItem, PriceTier
+from suppliers.models import MAX_LINE_QUANTITY, Contract, ContractItem, PriceTier
 from suppliers.pricing import Tier
 from trusts.models import Trust
 
@@ -270,7 +270,7 @@ def candidate_quantities(
         "item_id", "requisition__trust_id", "quantity"
     )
     if connection.vendor == "postgresql":
-        items, trusts, quantities = _copied_columns(columns)
+        items, trusts, quantities = _copied_lines(columns)
         weights = np.ones_like(quantities)
     else:
         rows = np.array(list(columns.annotate(lines=Count("pk"))), dtype=np.int64)
@@ -332,32 +332,50 @@ _PAIR_TABLE_ROWS = 2**20
 # each field as its length and big-endian value, then a trailer.
 _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 _COPY_TRAILER = b"\xff\xff"
-_THREE_BIGINTS = np.dtype(
-    [
-        ("fields", ">i2"),
-        ("length_0", ">i4"),
-        ("value_0", ">i8"),
-        ("length_1", ">i4"),
-        ("value_1", ">i8"),
-        ("length_2", ">i4"),
-        ("value_2", ">i8"),
-    ]
+
+# A line's item, trust and quantity packed by the server into one bigint,
+# ``item << 39 | trust << 24 | quantity`` (a quantity is at most
+# ``MAX_LINE_QUANTITY``: 24 bits): a binary COPY of one field a row is written
+# a tenth faster than of three. A line with an id or a quantity that does not
+# fit its bits comes over as -1, and then every line is read again as three
+# columns.
+_QUANTITY_BITS = MAX_LINE_QUANTITY.bit_length()
+_TRUST_BITS = 15
+_ITEM_BITS = 63 - _TRUST_BITS - _QUANTITY_BITS
+_PACKED = (
+    f"CASE WHEN c.a BETWEEN 0 AND {2**_ITEM_BITS - 1}"
+    f" AND c.b BETWEEN 0 AND {2**_TRUST_BITS - 1}"
+    f" AND c.c BETWEEN 0 AND {2**_QUANTITY_BITS - 1}"
+    f" THEN (c.a::bigint << {_TRUST_BITS + _QUANTITY_BITS})"
+    f" | (c.b::bigint << {_QUANTITY_BITS}) | c.c::bigint ELSE -1 END"
 )
 
 
-def _copied_columns(columns: QuerySet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A query set of three non-null integer columns, as three arrays.
+def _copied_lines(columns: QuerySet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A query set of (item id, trust id, quantity), as three arrays.
 
-    A million lines come over as 38 MB of binary ``COPY`` read straight into
-    arrays: twice as fast as psycopg building a tuple per row, and it leaves
-    one pass over the lines for the whole preview.
+    A million lines come over as 14 MB of binary ``COPY`` read straight into
+    arrays: several times faster than psycopg building a tuple per row, and
+    it leaves one pass over the lines for the whole preview.
     """
-    # COPY takes no bind parameters: psycopg quotes the ORM's values into it.
+    # COPY takes no bind parameters: psycopg quotes the ORM's values into it;
+    # the rest of each statement is this module's own text.
     query = connection.ops.compose_sql(*columns.query.sql_with_params())
-    statement = f"COPY (SELECT c.a::bigint, c.b::bigint, c.c::bigint FROM ({query}) AS c (a, b, c)) TO STDOUT (FORMAT BINARY)"  # noqa: S608, E501  # nosec B608
+    lines = f"FROM ({query}) AS c (a, b, c)"
+    (packed,) = _copied_bigints(f"SELECT {_PACKED} {lines}", 1)  # nosec B608
+    if not len(packed) or int(packed.min()) >= 0:
+        quantities = packed & (2**_QUANTITY_BITS - 1)
+        trusts = (packed >> _QUANTITY_BITS) & (2**_TRUST_BITS - 1)
+        return packed >> (_TRUST_BITS + _QUANTITY_BITS), trusts, quantities
+    three = f"SELECT c.a::bigint, c.b::bigint, c.c::bigint {lines}"  # nosec B608
+    return _copied_bigints(three, 3)
+
+
+def _copied_bigints(query: str, count: int) -> tuple[np.ndarray, ...]:
+    """The rows of ``query``, ``count`` non-null bigint columns, as arrays."""
     data = bytearray()
-    copy_out(statement, data.extend)
-    return _three_bigints(memoryview(data))
+    copy_out(f"COPY ({query}) TO STDOUT (FORMAT BINARY)", data.extend)
+    return _bigints(memoryview(data), count)
 
 
 def copy_out(statement: str, write: Callable[[memoryview], object]) -> None:
@@ -402,19 +420,30 @@ def copy_out(statement: str, write: Callable[[memoryview], object]) -> None:
             )
 
 
-def _three_bigints(data: memoryview) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _bigints(data: memoryview, count: int) -> tuple[np.ndarray, ...]:
+    """A binary ``COPY`` of ``count`` non-null bigint columns, as arrays."""
     if bytes(data[:11]) != _COPY_SIGNATURE or bytes(data[-2:]) != _COPY_TRAILER:
         raise ValueError("Not a PostgreSQL binary COPY.")
     extension = int.from_bytes(data[15:19], "big")
     body = data[19 + extension : -2]
-    if len(body) % _THREE_BIGINTS.itemsize:
-        raise ValueError("Expected three non-null bigint columns.")
-    rows = np.frombuffer(body, dtype=_THREE_BIGINTS)
-    if (rows["fields"] != 3).any() or any(
-        (rows[f"length_{n}"] != 8).any() for n in range(3)
+    row = _bigint_row(count)
+    if len(body) % row.itemsize:
+        raise ValueError(f"Expected {count} non-null bigint columns.")
+    rows = np.frombuffer(body, dtype=row)
+    if (rows["fields"] != count).any() or any(
+        (rows[f"length_{n}"] != 8).any() for n in range(count)
     ):
-        raise ValueError("Expected three non-null bigint columns.")
-    return tuple(rows[f"value_{n}"].astype(np.int64) for n in range(3))
+        raise ValueError(f"Expected {count} non-null bigint columns.")
+    return tuple(rows[f"value_{n}"].astype(np.int64) for n in range(count))
+
+
+def _bigint_row(count: int) -> np.dtype:
+    """A binary ``COPY`` row of ``count`` bigints: the number of fields, then
+    each field's length and big-endian value."""
+    fields = [("fields", ">i2")]
+    for n in range(count):
+        fields += [(f"length_{n}", ">i4"), (f"value_{n}", ">i8")]
+    return np.dtype(fields)
 
 
 def ids_parameter(ids) -> list[int] | RawSQL:

@@ -100,17 +100,24 @@ def _binary_copy(rows, *, extension=b""):
 
 def test_binary_copy_is_read_into_three_columns():
     data = _binary_copy([(1, 2, 3), (4, 5, 2**40)], extension=b"skip")
-    items, trusts, quantities = selectors._three_bigints(data)
+    items, trusts, quantities = selectors._bigints(data, 3)
     assert items.tolist() == [1, 4]
     assert trusts.tolist() == [2, 5]
     assert quantities.tolist() == [3, 2**40]
     assert all(column.dtype == np.int64 for column in (items, trusts, quantities))
 
 
-def test_an_empty_binary_copy_is_three_empty_columns():
-    assert all(
-        len(column) == 0 for column in selectors._three_bigints(_binary_copy([]))
-    )
+def test_binary_copy_is_read_into_one_column():
+    (packed,) = selectors._bigints(_binary_copy([(2**62,), (-1,), (0,)]), 1)
+    assert packed.tolist() == [2**62, -1, 0]
+    assert packed.dtype == np.int64
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_an_empty_binary_copy_is_empty_columns(count):
+    columns = selectors._bigints(_binary_copy([]), count)
+    assert len(columns) == count
+    assert all(len(column) == 0 for column in columns)
 
 
 @pytest.mark.parametrize(
@@ -124,4 +131,9 @@ def test_an_empty_binary_copy_is_three_empty_columns():
 )
 def test_anything_but_three_non_null_bigints_is_refused(data):
     with pytest.raises(ValueError, match=r"COPY|bigint"):
-        selectors._three_bigints(data)
+        selectors._bigints(data, 3)
+
+
+def test_three_columns_are_not_read_as_one():
+    with pytest.raises(ValueError, match="1 non-null bigint"):
+        selectors._bigints(_binary_copy([(1, 2, 3)]), 1)
