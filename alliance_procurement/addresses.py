@@ -3,10 +3,9 @@
 A list page links every row to its record's page, and every page's header
 links each section: reversing those addresses walked the URLconf's patterns
 again on every request (a twentieth of the order list's server time). An
-address depends only on the view's name,
-its arguments, the URLconf and the script prefix, so the answer for those is
-kept (the most recent 8,192 per process) and forgotten when ``ROOT_URLCONF``
-changes.
+address depends only on the view's name, its arguments, the URLconf and the
+script prefix, so the answer for those is kept (the most recent 8,192 per
+process) and forgotten when ``ROOT_URLCONF`` changes.
 """
 
 from functools import lru_cache
