@@ -1,7 +1,7 @@
 """Order PDFs with WeasyPrint: the consolidated order and each trust's share.
 
 ``render_pdf`` turns HTML into PDF bytes with a URL fetcher that serves only
-the project's own static files (``app-static:css/pdf.css``), so a document
+the project's own static files (``appstatic:css/pdf.css``), so a document
 can never reach the network or the file system (STYLE §7).
 ``order_document_data`` loads everything one order's documents show in a few
 queries, whatever the number of lines; ``order_document_render`` renders the
@@ -28,7 +28,10 @@ from catalogue.models import Item
 from orders.models import Allocation, JointPurchaseOrder, OrderLine, OrderShare
 
 # Every URL a document may load starts with this; nothing else is fetched.
-STATIC_SCHEME = "app-static:"
+# Letters only: Django's hashed static files (the image's collectstatic) leave
+# a URL alone when it starts with ``[a-z]+:``, and would otherwise look for
+# ``css/<scheme>:fonts/…`` among the files and fail the build.
+STATIC_SCHEME = "appstatic:"
 # Change when a template or the CSS changes what a document shows, so ready
 # documents are built again rather than skipped as unchanged.
 LAYOUT_VERSION = "order-pdf-2"
@@ -37,7 +40,7 @@ ALLIANCE_NAME = "Ambulance Trusts' Procurement Alliance"
 
 
 class StaticFilesURLFetcher(URLFetcher):
-    """Serve ``app-static:<path>`` from the static files; refuse anything else.
+    """Serve ``appstatic:<path>`` from the static files; refuse anything else.
 
     ``http(s)://``, ``file://``, ``data:`` and every other scheme raise
     ``ValueError``; so does a path leaving the static directories or not

@@ -33,11 +33,11 @@ def test_fetcher_refuses_network_and_files(fetcher, url):
 @pytest.mark.parametrize(
     "url",
     [
-        "app-static:../alliance_procurement/settings.py",
-        "app-static:../../etc/passwd",
-        "app-static:/etc/passwd",
-        "app-static:css/../../manage.py",
-        "app-static:css/missing.css",
+        "appstatic:../alliance_procurement/settings.py",
+        "appstatic:../../etc/passwd",
+        "appstatic:/etc/passwd",
+        "appstatic:css/../../manage.py",
+        "appstatic:css/missing.css",
     ],
 )
 def test_fetcher_refuses_paths_outside_static_files(fetcher, url):
@@ -48,10 +48,10 @@ def test_fetcher_refuses_paths_outside_static_files(fetcher, url):
 
 def test_fetcher_serves_static_files(fetcher):
     """A static file is served with its content type."""
-    response = fetcher("app-static:css/pdf.css")
+    response = fetcher("appstatic:css/pdf.css")
     assert response.content_type == "text/css"
     assert b"@page" in response.read()
-    font = fetcher("app-static:fonts/LiberationSans-Regular.ttf")
+    font = fetcher("appstatic:fonts/LiberationSans-Regular.ttf")
     assert font.read(4) == b"\x00\x01\x00\x00"
 
 
@@ -59,7 +59,7 @@ def test_render_fetches_every_resource_through_the_fetcher():
     """Rendering asks our fetcher for each resource; remote ones are refused."""
     html = (
         '<html><head><link rel="stylesheet" href="http://127.0.0.1:9/x.css">'
-        '<link rel="stylesheet" href="app-static:css/pdf.css"></head>'
+        '<link rel="stylesheet" href="appstatic:css/pdf.css"></head>'
         '<body><img src="file:///etc/hostname"><p>Hello</p></body></html>'
     )
     real_fetch = documents.StaticFilesURLFetcher.fetch
@@ -80,5 +80,5 @@ def test_render_fetches_every_resource_through_the_fetcher():
         pdf = documents.render_pdf(html)
     assert pdf.startswith(b"%PDF")
     network.assert_not_called()
-    assert "app-static:css/pdf.css" in calls
+    assert "appstatic:css/pdf.css" in calls
     assert set(refused) >= {"http://127.0.0.1:9/x.css", "file:///etc/hostname"}
