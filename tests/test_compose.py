@@ -46,6 +46,15 @@ def test_web_migrates_then_serves_with_gunicorn():
     )
 
 
+def test_web_is_healthy_when_its_health_check_answers():
+    """docker compose asks the app's health check, which answers 200 while the
+    database and cache answer (tests/test_health.py), not a page that
+    DJANGO_ALLOWED_HOSTS or the HTTPS redirect of a production setting
+    would refuse, which would keep the worker and beat from ever starting."""
+    probe = " ".join(SERVICES["web"]["healthcheck"]["test"])
+    assert "urlopen('http://127.0.0.1:8000/healthz')" in probe
+
+
 def test_worker_and_beat_commands_match_the_procfile():
     """docker compose and `make run` start the same worker and beat."""
     procfile = dict(

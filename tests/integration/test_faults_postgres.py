@@ -94,6 +94,21 @@ class Server:
         except (urllib.error.URLError, ConnectionError):
             return 0
 
+    def probe(self) -> tuple[int, bytes]:
+        """``GET /healthz`` as a load balancer sends it: plain HTTP, to the
+        server's own address, which is not among the allowed hosts."""
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/healthz",
+            headers={"Host": f"10.0.3.7:{self.port}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+        except (urllib.error.URLError, ConnectionError):
+            return 0, b""
+
     def stop(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -195,3 +210,32 @@ def test_app_answers_every_request_after_postgres_restarts(
             f"{back - began:.1f}s after the restart began; {len(after)} requests "
             f"after it all 200 in {recovered - back:.2f}s; {traffic}"
         )
+
+
+def test_health_check_follows_the_database(app_on_private_postgres, private_postgres):
+    """A load balancer's probe is answered over plain HTTP to an address not
+    among the allowed hosts: 200 while PostgreSQL runs, 503 naming the
+    database while it is stopped, 200 again on the first probe once it is
+    back (each worker's dead connection is replaced)."""
+    server, token = app_on_private_postgres
+    deadline = time.monotonic() + 120
+    while server.probe()[0] != 200:
+        assert time.monotonic() < deadline, _log(server, private_postgres)
+        assert server.process.poll() is None, _log(server, private_postgres)
+        time.sleep(0.2)
+    # Both workers hold a kept connection.
+    assert [server.probe() for _ in range(6)] == [(200, b"ok\n")] * 6
+    assert server.get("/api/v1/orders/", token) == 200
+
+    private_postgres.pg_ctl("stop", "-m", "fast")
+    try:
+        down = [server.probe() for _ in range(6)]
+    finally:
+        private_postgres.pg_ctl("start")
+    assert down == [(503, b"database: not answering\n")] * 6, _log(
+        server, private_postgres
+    )
+    assert [server.probe() for _ in range(6)] == [(200, b"ok\n")] * 6, _log(
+        server, private_postgres
+    )
+    assert server.get("/api/v1/orders/", token) == 200
