@@ -47,6 +47,7 @@ def test_a_probe_of_the_servers_own_address_over_http_is_answered(client):
 
 
 def test_head_is_answered_and_other_methods_are_refused(client):
+    """A probe may ask with HEAD; anything that would write is a 405."""
     assert client.head("/healthz").status_code == 200
     for method in (client.post, client.put, client.delete):
         response = method("/healthz")
@@ -72,6 +73,8 @@ def database_refuses(monkeypatch):
 
 @pytest.mark.usefixtures("database_refuses")
 def test_a_database_that_does_not_answer_is_a_503(client, caplog):
+    """The server leaves the pool while it cannot reach PostgreSQL; why is in
+    the log, not in the answer."""
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.content == b"database: not answering\n"
@@ -83,6 +86,8 @@ def test_a_database_that_does_not_answer_is_a_503(client, caplog):
 
 @override_settings(CACHES=UNREACHABLE_CACHE)
 def test_a_cache_that_does_not_answer_is_a_503(client, caplog):
+    """Sessions are read from the cache: a server that cannot reach Redis
+    leaves the pool too."""
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.content == b"cache: not answering\n"
@@ -92,6 +97,7 @@ def test_a_cache_that_does_not_answer_is_a_503(client, caplog):
 @override_settings(CACHES=UNREACHABLE_CACHE)
 @pytest.mark.usefixtures("database_refuses")
 def test_each_part_not_answering_is_named(client):
+    """Both named when neither answers, one line each."""
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.content == b"database: not answering\ncache: not answering\n"
