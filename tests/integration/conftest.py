@@ -100,6 +100,22 @@ class WorkerProcess:
             self.kill()
 
 
+def settings_from_environment(monkeypatch, **environment: str):
+    """settings.py read afresh with these variables set, as a process started
+    with them would read it. A copy of the module: Django's settings of this
+    process stay as they are until a test assigns from it."""
+    import importlib.util
+
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    spec = importlib.util.spec_from_file_location(
+        "settings_from_environment", ROOT / "alliance_procurement" / "settings.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _test_database_url() -> str:
     parts = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
     return urllib.parse.urlunsplit(

@@ -11,7 +11,6 @@ Celery worker and by the web side alike.
 """
 
 import hashlib
-import importlib.util
 import io
 import os
 import uuid
@@ -31,7 +30,11 @@ from orders.services import documents as order_services
 from suppliers import services as supplier_services
 from suppliers.models import ContractItem, ImportBatch
 from tests.factories import ContractFactory, ItemFactory
-from tests.integration.conftest import ROOT, free_port, wait_for
+from tests.integration.conftest import (
+    free_port,
+    settings_from_environment,
+    wait_for,
+)
 from tests.orders.builders_documents import build_order, build_trusts, quick_user
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -92,14 +95,8 @@ def bucket():
 @pytest.fixture
 def on_s3(bucket, settings, monkeypatch):
     """This process's default storage as settings.py makes it from the
-    bucket's environment (read from a fresh copy of the settings module)."""
-    for name, value in bucket.environment.items():
-        monkeypatch.setenv(name, value)
-    spec = importlib.util.spec_from_file_location(
-        "settings_on_s3", ROOT / "alliance_procurement" / "settings.py"
-    )
-    fresh = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(fresh)
+    bucket's environment."""
+    fresh = settings_from_environment(monkeypatch, **bucket.environment)
     assert fresh.STORAGES["default"]["BACKEND"] == "storages.backends.s3.S3Storage"
     settings.STORAGES = {**settings.STORAGES, "default": fresh.STORAGES["default"]}
     return bucket
