@@ -9,6 +9,7 @@ purged first), and at the test's MEDIA_ROOT. It waits for the worker's
 kill the whole process group with SIGKILL and start a new worker.
 """
 
+import importlib.util
 import os
 import signal
 import subprocess
@@ -104,8 +105,6 @@ def settings_from_environment(monkeypatch, **environment: str):
     """settings.py read afresh with these variables set, as a process started
     with them would read it. A copy of the module: Django's settings of this
     process stay as they are until a test assigns from it."""
-    import importlib.util
-
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     spec = importlib.util.spec_from_file_location(

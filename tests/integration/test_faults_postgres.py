@@ -86,13 +86,7 @@ class Server:
                 "X-Forwarded-Proto": "https",
             },
         )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                return response.status
-        except urllib.error.HTTPError as exc:
-            return exc.code
-        except (urllib.error.URLError, ConnectionError):
-            return 0
+        return self._send(request)[0]
 
     def probe(self) -> tuple[int, bytes]:
         """``GET /healthz`` as a load balancer sends it: plain HTTP, to the
@@ -101,6 +95,11 @@ class Server:
             f"http://127.0.0.1:{self.port}/healthz",
             headers={"Host": f"10.0.3.7:{self.port}"},
         )
+        return self._send(request)
+
+    @staticmethod
+    def _send(request: urllib.request.Request) -> tuple[int, bytes]:
+        """The answer's status and body; 0 when nothing answered."""
         try:
             with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
                 return response.status, response.read()
