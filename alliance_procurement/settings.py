@@ -127,6 +127,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Reports and exports read from a replica when one is named
 # (alliance_procurement/db_routers.py); tests mirror it onto default.
 DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+# A replica that did not answer is asked again after this many seconds;
+# meanwhile its reads go to the primary (db_routers.replica_answers).
+DATABASE_REPLICA_RETRY_SECONDS = env.int("DATABASE_REPLICA_RETRY_SECONDS", default=30)
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = {
         **env.db_url_config(DATABASE_REPLICA_URL),
@@ -137,6 +140,12 @@ if DATABASE_REPLICA_URL:
         ),
         "TEST": {"MIRROR": "default"},
     }
+    # A replica that does not answer within this many seconds is skipped and
+    # the primary read instead (db_routers.replica_answers); without it a host
+    # that drops packets would hold the request for the OS's TCP timeout.
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=3)
+    )
     DATABASE_ROUTERS = ["alliance_procurement.db_routers.ReplicaRouter"]
     MIDDLEWARE.insert(
         MIDDLEWARE.index("axes.middleware.AxesMiddleware"),

@@ -15,7 +15,9 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -277,6 +279,115 @@ def worker_on(transactional_db, settings, tmp_path):
         worker.stop()
 
 
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+
+
+def production_environment(*, database_url: str, media_root: Path, **extra: str):
+    """This process's environment as a production server would read it:
+    debug off, its own secret key, the given database, no broker (tasks are
+    not run)."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("DJANGO_") and key != "CELERY_BROKER_URL"
+    }
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECRET_KEY": "integration-tests-" + os.urandom(24).hex(),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "MEDIA_ROOT": str(media_root),
+            "PYTHONUNBUFFERED": "1",
+            **extra,
+        }
+    )
+    return env
+
+
+def manage(*args: str, env: dict) -> str:
+    """``manage.py`` in a process of its own with ``env``; its output."""
+    result = subprocess.run(  # noqa: S603 -- fixed command line
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+class Server:
+    """gunicorn serving the app with two workers, in its own process group."""
+
+    def __init__(self, env: dict, log_path):
+        self.port = free_port()
+        self.log_path = log_path
+        self.process = subprocess.Popen(  # noqa: S603 -- fixed command line
+            [
+                str(GUNICORN),
+                "alliance_procurement.wsgi",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "2",
+                "--access-logfile",
+                "-",
+                "--control-socket",
+                str(log_path.with_name("gunicorn.ctl")),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log_path.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def get(self, path: str, token: str) -> int:
+        return self.fetch(path, {"Authorization": f"Token {token}"})[0]
+
+    def fetch(self, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+        """The answer's status and body; the request as the TLS-terminating
+        proxy in front of gunicorn sends it."""
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}",
+            headers={"X-Forwarded-Proto": "https", **headers},
+        )
+        return self._send(request)
+
+    def probe(self) -> tuple[int, bytes]:
+        """``GET /healthz`` as a load balancer sends it: plain HTTP, to the
+        server's own address, which is not among the allowed hosts."""
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/healthz",
+            headers={"Host": f"10.0.3.7:{self.port}"},
+        )
+        return self._send(request)
+
+    @staticmethod
+    def _send(request: urllib.request.Request) -> tuple[int, bytes]:
+        """The answer's status and body; 0 when nothing answered."""
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+        except (urllib.error.URLError, ConnectionError):
+            return 0, b""
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=30)
+
+
 class PrivatePostgres:
     """A PostgreSQL 15 cluster of this test alone: trust authentication, a
     free port, its socket and data in a temporary directory owned by the
@@ -305,11 +416,14 @@ class PrivatePostgres:
             pytest.fail(f"{args[0]} failed:\n{result.stdout}\n{result.stderr}")
         return result.stdout
 
-    def init(self) -> None:
+    def _give_root_to_postgres(self) -> None:
         import shutil
 
         shutil.chown(self.root, user="postgres", group="postgres")
         self.root.chmod(0o700)
+
+    def init(self) -> None:
+        self._give_root_to_postgres()
         self._as_postgres(
             str(PG_BIN / "initdb"),
             "-D",
@@ -320,6 +434,28 @@ class PrivatePostgres:
             "--no-sync",
             "--encoding=UTF8",
             "--locale=C.UTF-8",
+        )
+        self.pg_ctl("start")
+        self.started = True
+
+    def init_standby(self, primary: "PrivatePostgres") -> None:
+        """A hot standby streaming from ``primary``: a base backup of it,
+        with the replication settings written (``-R``), then started."""
+        self._give_root_to_postgres()
+        self._as_postgres(
+            str(PG_BIN / "pg_basebackup"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(primary.port),
+            "-U",
+            "postgres",
+            "-D",
+            str(self.data),
+            "--write-recovery-conf",
+            "--wal-method=stream",
+            "--checkpoint=fast",
+            "--no-sync",
         )
         self.pg_ctl("start")
         self.started = True
@@ -381,3 +517,14 @@ def private_postgres():
         yield cluster
     finally:
         cluster.destroy()  # always, even if initdb or the start failed
+
+
+@pytest.fixture
+def private_standby(private_postgres):
+    """A streaming replica of ``private_postgres``, on its own port."""
+    cluster = PrivatePostgres()
+    try:
+        cluster.init_standby(private_postgres)
+        yield cluster
+    finally:
+        cluster.destroy()

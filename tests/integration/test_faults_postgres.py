@@ -9,22 +9,21 @@ it is back, every request must succeed: a stale connection is noticed and
 replaced before the request uses it.
 """
 
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 
-from tests.integration.conftest import FAULT_REPEAT, ROOT, fault_figure, free_port
+from tests.integration.conftest import (
+    FAULT_REPEAT,
+    Server,
+    fault_figure,
+    manage,
+    production_environment,
+)
 
 pytestmark = pytest.mark.integration
 
-GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 REQUESTS_AFTER_RESTART = 20
 
 MAKE_TOKEN = """
@@ -37,107 +36,14 @@ print(Token.objects.create(user=user).key)
 """
 
 
-def _manage(*args: str, env: dict) -> str:
-    result = subprocess.run(  # noqa: S603 -- fixed command line
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
-
-
-class Server:
-    """gunicorn serving the app with two workers, in its own process group."""
-
-    def __init__(self, env: dict, log_path):
-        self.port = free_port()
-        self.log_path = log_path
-        self.process = subprocess.Popen(  # noqa: S603 -- fixed command line
-            [
-                str(GUNICORN),
-                "alliance_procurement.wsgi",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "2",
-                "--access-logfile",
-                "-",
-                "--control-socket",
-                str(log_path.with_name("gunicorn.ctl")),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log_path.open("wb"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def get(self, path: str, token: str) -> int:
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}{path}",
-            headers={
-                "Authorization": f"Token {token}",
-                # As the TLS-terminating proxy in front of gunicorn sends it.
-                "X-Forwarded-Proto": "https",
-            },
-        )
-        return self._send(request)[0]
-
-    def probe(self) -> tuple[int, bytes]:
-        """``GET /healthz`` as a load balancer sends it: plain HTTP, to the
-        server's own address, which is not among the allowed hosts."""
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}/healthz",
-            headers={"Host": f"10.0.3.7:{self.port}"},
-        )
-        return self._send(request)
-
-    @staticmethod
-    def _send(request: urllib.request.Request) -> tuple[int, bytes]:
-        """The answer's status and body; 0 when nothing answered."""
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                return response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read()
-        except (urllib.error.URLError, ConnectionError):
-            return 0, b""
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=30)
-
-
 @pytest.fixture
 def app_on_private_postgres(private_postgres, tmp_path):
     private_postgres.createdb("alliance")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("DJANGO_") and key != "CELERY_BROKER_URL"
-    }
-    env.update(
-        {
-            "DATABASE_URL": private_postgres.url("alliance"),
-            "DJANGO_DEBUG": "false",
-            "DJANGO_SECRET_KEY": "fault-tests-" + os.urandom(24).hex(),
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-            "MEDIA_ROOT": str(tmp_path / "media"),
-            "PYTHONUNBUFFERED": "1",
-        }
+    env = production_environment(
+        database_url=private_postgres.url("alliance"), media_root=tmp_path / "media"
     )
-    _manage("migrate", "--noinput", "-v", "0", env=env)
-    token = _manage("shell", "-c", MAKE_TOKEN, env=env).split()[-1]
+    manage("migrate", "--noinput", "-v", "0", env=env)
+    token = manage("shell", "-c", MAKE_TOKEN, env=env).split()[-1]
     server = Server(env, tmp_path / "gunicorn.log")
     yield server, token
     server.stop()
