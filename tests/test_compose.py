@@ -46,6 +46,38 @@ def test_web_migrates_then_serves_with_gunicorn():
     )
 
 
+def test_the_app_connects_as_its_own_role_and_the_owner_migrates():
+    """Web, worker and beat connect as the role deploy/postgres/app-role.sql
+    creates when the database's volume is made; the web container migrates
+    and grants that role its privileges as the owner, then serves as the
+    role (tests/integration/test_app_role.py runs the same steps)."""
+    import urllib.parse
+
+    init_sql = (ROOT / "deploy" / "postgres" / "app-role.sql").read_text()
+    role, password = re.search(
+        r"CREATE ROLE (\w+) LOGIN PASSWORD '([^']+)';", init_sql
+    ).groups()
+    mount = "./deploy/postgres/app-role.sql:/docker-entrypoint-initdb.d/app-role.sql:ro"
+    assert mount in SERVICES["db"]["volumes"]
+    database = SERVICES["db"]["environment"]
+    for name in ("web", "worker", "beat"):
+        url = urllib.parse.urlsplit(SERVICES[name]["environment"]["DATABASE_URL"])
+        assert (url.username, url.password) == (role, password), name
+        assert url.path == f"/{database['POSTGRES_DB']}", name
+        owner_url = SERVICES[name]["environment"].get("DATABASE_OWNER_URL")
+        assert (owner_url is not None) == (name == "web"), name
+    owner = urllib.parse.urlsplit(SERVICES["web"]["environment"]["DATABASE_OWNER_URL"])
+    assert (owner.username, owner.password) == (
+        database["POSTGRES_USER"],
+        database["POSTGRES_PASSWORD"],
+    )
+    command = " ".join(SERVICES["web"]["command"].split())
+    migrate = "DATABASE_URL=$$DATABASE_OWNER_URL python manage.py migrate --noinput"
+    grant = f"DATABASE_URL=$$DATABASE_OWNER_URL python manage.py grant_app_role {role}"
+    serve = "gunicorn alliance_procurement.wsgi"
+    assert command.index(migrate) < command.index(grant) < command.index(serve)
+
+
 def test_web_is_healthy_when_its_health_check_answers():
     """docker compose asks the app's health check, which answers 200 while the
     database and cache answer (tests/test_health.py), not a page that

@@ -2,11 +2,13 @@
 
 import contextvars
 import logging
+import re
 from dataclasses import dataclass
 
+import psycopg.sql
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -312,3 +314,84 @@ def contract_manager_group_ensure() -> Group:
     ]
     group.permissions.set(permissions)
     return group
+
+
+#: A PostgreSQL role name the grant accepts: lower case, as ``CREATE ROLE``
+#: folds an unquoted name.
+APP_ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+#: The audit trail: the application may add and read events, nothing else.
+AUDIT_PRIVILEGES = "SELECT, INSERT"
+
+
+@transaction.atomic(durable=True)
+def app_role_grant(*, role: str) -> list[str]:
+    """Give the PostgreSQL ``role`` what the running application needs, and
+    no more; return the statements run.
+
+    Run by the database owner after every ``migrate`` (new tables need their
+    grants). The application then connects as ``role``: it reads and writes
+    every table of the schema, but may only add to and read the audit trail.
+    Not owning the tables, it cannot TRUNCATE them, drop or disable the
+    audit trail's append-only trigger, or change the schema. Raises
+    ``ValidationError`` on SQLite, for a name that is not a plain role name,
+    for a role that does not exist, and for a superuser or the owner itself
+    (neither is held back by a grant).
+    """
+    if connection.vendor != "postgresql":
+        raise ValidationError(
+            _("Database roles are PostgreSQL's: nothing to grant on %(vendor)s.")
+            % {"vendor": connection.vendor},
+            code="not_postgresql",
+        )
+    if not APP_ROLE_NAME.fullmatch(role):
+        raise ValidationError(
+            _("%(role)s is not a plain role name (a–z, 0–9 and _).") % {"role": role},
+            code="role_name",
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT r.rolsuper, r.rolname = current_user, current_database(), "
+            "current_schema() FROM pg_roles r WHERE r.rolname = %s",
+            [role],
+        )
+        found = cursor.fetchone()
+        if found is None:
+            raise ValidationError(
+                _("There is no role %(role)s: create it first (CREATE ROLE … LOGIN).")
+                % {"role": role},
+                code="no_role",
+            )
+        is_superuser, is_running_this, database, schema = found
+        if is_superuser or is_running_this:
+            raise ValidationError(
+                _(
+                    "%(role)s is a superuser or the role running this command: "
+                    "the application needs a role of its own."
+                )
+                % {"role": role},
+                code="role_too_strong",
+            )
+        name, database, schema, audit = (
+            psycopg.sql.Identifier(value).as_string(connection.connection)
+            for value in (role, database, schema, AuditEvent._meta.db_table)
+        )
+        statements = [
+            f"GRANT CONNECT, TEMPORARY ON DATABASE {database} TO {name}",
+            f"GRANT USAGE ON SCHEMA {schema} TO {name}",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} "
+            f"TO {name}",
+            f"REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA {schema} "
+            f"FROM {name}",
+            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {name}",
+            f"REVOKE ALL ON {audit} FROM {name}",
+            f"GRANT {AUDIT_PRIVILEGES} ON {audit} TO {name}",
+        ]
+        for statement in statements:
+            cursor.execute(statement)
+    audit_record(
+        actor=None,
+        action="trusts.app_role.granted",
+        detail={"role": role, "audit_trail": AUDIT_PRIVILEGES},
+        object_ref=("database.role", role),
+    )
+    return statements

@@ -358,6 +358,15 @@ class Server:
         )
         return self._send(request)
 
+    def wait_until_healthy(self, timeout: float = 120) -> None:
+        """Until ``/healthz`` answers 200; fails with the server's log."""
+        deadline = time.monotonic() + timeout
+        while self.probe()[0] != 200:
+            log = self.log_path.read_text(errors="replace")
+            assert time.monotonic() < deadline, log
+            assert self.process.poll() is None, log
+            time.sleep(0.2)
+
     def probe(self) -> tuple[int, bytes]:
         """``GET /healthz`` as a load balancer sends it: plain HTTP, to the
         server's own address, which is not among the allowed hosts."""
