@@ -343,12 +343,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.sweep_pending_documents",
         "schedule": crontab(minute="*/5"),
     },
+    # Every night, import previews older than IMPORT_PREVIEW_DAYS go out of
+    # date and the files of failed and out-of-date uploads are deleted.
+    "expire-import-previews": {
+        "task": "suppliers.expire_import_previews",
+        "schedule": crontab(minute=30, hour=3),
+    },
     # At 02:00 on the 1st of each month, build last month's savings pack.
     "monthly-savings-summary": {
         "task": "reports.build_previous_month_savings",
         "schedule": crontab(minute=0, hour=2, day_of_month=1),
     },
 }
+# An import's preview may be confirmed for this many days; then (or once
+# another import overtakes it) it is out of date and its file deleted.
+IMPORT_PREVIEW_DAYS = env.int("IMPORT_PREVIEW_DAYS", default=7)
 DOCUMENT_PENDING_SWEEP_AFTER_SECONDS = env.int(
     "DOCUMENT_PENDING_SWEEP_AFTER_SECONDS", default=10 * 60
 )

@@ -240,7 +240,12 @@ class PriceTier(models.Model):
 
 
 class ImportBatch(models.Model):
-    """An uploaded catalogue or price list, kept between preview and confirm."""
+    """An uploaded catalogue or price list, kept between preview and confirm.
+
+    The file is kept once imported, as the record of what was applied; the
+    file of an upload that failed or went out of date is deleted (its counts,
+    errors and first rows stay).
+    """
 
     class Kind(models.TextChoices):
         CATALOGUE = "catalogue", _("Catalogue")
@@ -251,6 +256,8 @@ class ImportBatch(models.Model):
         PREVIEWED = "previewed", _("Ready to confirm")
         APPLIED = "applied", _("Imported")
         FAILED = "failed", _("Failed")
+        # A preview too old, or overtaken by another import, to be confirmed.
+        EXPIRED = "expired", _("Out of date")
 
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     contract = models.ForeignKey(
@@ -262,7 +269,9 @@ class ImportBatch(models.Model):
         help_text=_("The contract a price list replaces; empty for a catalogue."),
     )
     original_name = models.CharField(_("file name"), max_length=255)
-    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", max_length=255)
+    file = models.FileField(
+        _("file"), upload_to="imports/%Y/%m/", max_length=255, blank=True
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED
     )

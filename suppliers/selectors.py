@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import (
     DecimalField,
     ExpressionWrapper,
@@ -16,6 +17,8 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from catalogue.models import Item
 from suppliers import pricing
@@ -243,3 +246,51 @@ def import_batches_list() -> QuerySet[ImportBatch]:
 def import_batch_get(*, pk: int) -> ImportBatch:
     """One import batch; raises ``ImportBatch.DoesNotExist``."""
     return import_batches_list().get(pk=pk)
+
+
+def import_batch_out_of_date(
+    batch: ImportBatch, *, now: datetime.datetime | None = None
+) -> str | None:
+    """Why a previewed import may no longer be confirmed, or ``None``.
+
+    Its counts (what it would add, replace and remove) were true when it was
+    previewed. Another import of the same kind (for a price list, of the same
+    contract) applied since then makes them untrue; and after
+    ``IMPORT_PREVIEW_DAYS`` the contract may have changed in other ways.
+    """
+    if batch.status != ImportBatch.Status.PREVIEWED:
+        return None
+    overtaking = (
+        ImportBatch.objects.filter(
+            kind=batch.kind,
+            contract_id=batch.contract_id,
+            status=ImportBatch.Status.APPLIED,
+            applied_at__gt=batch.created_at,
+        )
+        .exclude(pk=batch.pk)
+        .order_by("-applied_at")
+        .values_list("applied_at", flat=True)
+        .first()
+    )
+    if overtaking is not None:
+        when = formats.date_format(timezone.localtime(overtaking), "j M Y H:i")
+        if batch.kind == ImportBatch.Kind.PRICE_LIST:
+            return _(
+                "Another price list for this contract was imported on %(when)s, "
+                "after this file was previewed, so what this preview says it "
+                "would do may no longer be true. Upload the file again to see "
+                "what it would do now."
+            ) % {"when": when}
+        return _(
+            "Another catalogue file was imported on %(when)s, after this file "
+            "was previewed, so what this preview says it would do may no longer "
+            "be true. Upload the file again to see what it would do now."
+        ) % {"when": when}
+    days = settings.IMPORT_PREVIEW_DAYS
+    if (now or timezone.now()) - batch.created_at > datetime.timedelta(days=days):
+        return _(
+            "This preview is more than %(days)s days old, and the contracts "
+            "may have changed since. Upload the file again to see what it "
+            "would do now."
+        ) % {"days": days}
+    return None

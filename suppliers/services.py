@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import BinaryIO
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
@@ -25,7 +26,7 @@ from alliance_procurement.csv_import import (
 )
 from catalogue import services as catalogue_services
 from catalogue.models import Item
-from suppliers import pricing
+from suppliers import pricing, selectors
 from suppliers.models import (
     MAX_LINE_QUANTITY,
     Contract,
@@ -701,7 +702,23 @@ def _record_errors(batch: ImportBatch, errors: list[RowError]) -> None:
     batch.errors = [error.as_dict() for error in errors[:STORED_ERRORS]]
 
 
-def _audit_batch(batch: ImportBatch, *, actor, verb: str) -> None:
+def _forget_file(batch: ImportBatch) -> None:
+    """Clear the batch's file; the stored object goes once the change commits.
+
+    For an upload that failed or went out of date: nothing reads its file
+    again, and the batch keeps its counts, errors and first rows.
+    """
+    name = batch.file.name
+    if not name:
+        return
+    storage = batch.file.storage
+    batch.file = ""
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+def _audit_batch(
+    batch: ImportBatch, *, actor, verb: str, reason: str | None = None
+) -> None:
     """Record an import batch's step: its file, contract and counts."""
     if verb == "uploaded":
         action = "suppliers.import_batch.uploaded"
@@ -723,6 +740,8 @@ def _audit_batch(batch: ImportBatch, *, actor, verb: str) -> None:
             "removed": batch.removed_count,
             "tiers": batch.tier_count,
         }
+    if reason:
+        detail["reason"] = reason
     trust_services.audit_record(actor=actor, action=action, obj=batch, detail=detail)
 
 
@@ -761,6 +780,8 @@ def import_batch_upload(
     except ImportRejected as exc:
         _record_errors(batch, exc.row_errors)
     with transaction.atomic(durable=True):
+        if batch.status == ImportBatch.Status.FAILED:
+            _forget_file(batch)
         batch.full_clean(exclude=["file", "created_by", "contract"])
         batch.save()
         _audit_batch(batch, actor=created_by, verb="uploaded")
@@ -773,10 +794,15 @@ def import_batch_confirm(*, batch_id: int, actor=None) -> ImportBatch:
     Two confirmations at once apply it once: the batch is locked and must
     still be ``previewed``. If the data changed since the preview and a row
     is now bad, nothing is imported and the batch is ``failed`` with the
-    errors. Raises ``ValidationError`` when the batch is not awaiting
+    errors. A preview another import has overtaken, or older than
+    ``IMPORT_PREVIEW_DAYS`` (``selectors.import_batch_out_of_date``), is
+    not applied: the batch becomes ``expired``, its file is deleted, and
+    ``ValidationError`` (``out_of_date``) says why. Raises
+    ``ValidationError`` (``not_previewed``) when the batch is not awaiting
     confirmation. Audited as ``suppliers.price_list.imported`` or
     ``catalogue.catalogue_file.imported`` (``.rejected`` with the error
-    count when it fails), with the batch as the object.
+    count when it fails, ``.expired`` with the reason), with the batch as
+    the object.
     """
     try:
         with transaction.atomic(durable=True):
@@ -786,12 +812,12 @@ def import_batch_confirm(*, batch_id: int, actor=None) -> ImportBatch:
                     _("This import is not awaiting confirmation."),
                     code="not_previewed",
                 )
-            _record(batch, _run_batch(batch, dry_run=False))
-            batch.status = ImportBatch.Status.APPLIED
-            batch.applied_at = timezone.now()
-            batch.save()
-            _audit_batch(batch, actor=actor, verb="imported")
-            return batch
+            _lock_import_target(batch)
+            out_of_date = selectors.import_batch_out_of_date(batch)
+            if out_of_date is None:
+                return _apply_batch(batch, actor=actor)
+            _expire(batch, reason=out_of_date, actor=actor)
+        raise ValidationError(out_of_date, code="out_of_date")
     except ImportRejected as exc:
         errors = exc.row_errors
     except IntegrityError:
@@ -800,9 +826,86 @@ def import_batch_confirm(*, batch_id: int, actor=None) -> ImportBatch:
         batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
         if batch.status == ImportBatch.Status.PREVIEWED:
             _record_errors(batch, errors)
-            batch.save(update_fields=["status", "error_count", "errors"])
+            _forget_file(batch)
+            batch.save(update_fields=["status", "error_count", "errors", "file"])
             _audit_batch(batch, actor=actor, verb="rejected")
     return batch
+
+
+def _apply_batch(batch: ImportBatch, *, actor) -> ImportBatch:
+    _record(batch, _run_batch(batch, dry_run=False))
+    batch.status = ImportBatch.Status.APPLIED
+    batch.applied_at = timezone.now()
+    batch.save()
+    _audit_batch(batch, actor=actor, verb="imported")
+    return batch
+
+
+#: The first key of the transaction lock that confirmations of imports into
+#: one target (the catalogue, or one contract's price list) take in turn.
+IMPORT_TARGET_LOCK = 0x494D5054  # "IMPT"
+
+
+def _lock_import_target(batch: ImportBatch) -> None:
+    """Wait for any other confirmation into the same catalogue or contract.
+
+    Two previews of one contract's price list confirmed at once would both
+    find the other not yet applied; in turn, the second finds the first
+    applied and goes out of date. SQLite has one writer at a time anyway.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)",
+            [IMPORT_TARGET_LOCK, batch.contract_id or 0],
+        )
+
+
+def _expire(batch: ImportBatch, *, reason: str, actor=None) -> None:
+    batch.status = ImportBatch.Status.EXPIRED
+    _forget_file(batch)
+    batch.save(update_fields=["status", "file"])
+    _audit_batch(batch, actor=actor, verb="expired", reason=reason)
+
+
+def import_previews_expire(*, now: datetime.datetime | None = None) -> int:
+    """Put out of date every preview that may no longer be confirmed, and
+    delete the files of failed and out-of-date uploads; return how many
+    previews went out of date. Run nightly by beat; safe to run again.
+    """
+    now = now or timezone.now()
+    oldest = now - datetime.timedelta(days=settings.IMPORT_PREVIEW_DAYS)
+    expired = 0
+    waiting = ImportBatch.objects.filter(
+        status__in=[ImportBatch.Status.UPLOADED, ImportBatch.Status.PREVIEWED],
+        created_at__lt=oldest,
+    ).values_list("pk", flat=True)
+    for pk in waiting:
+        with transaction.atomic(durable=True):
+            batch = (
+                ImportBatch.objects.select_for_update(of=("self",))
+                .select_related("contract")
+                .get(pk=pk)
+            )
+            if batch.status not in (
+                ImportBatch.Status.UPLOADED,
+                ImportBatch.Status.PREVIEWED,
+            ):
+                continue  # confirmed meanwhile
+            reason = selectors.import_batch_out_of_date(batch, now=now) or _(
+                "The upload was never previewed."
+            )
+            _expire(batch, reason=reason)
+            expired += 1
+    leftover = ImportBatch.objects.filter(
+        status__in=[ImportBatch.Status.FAILED, ImportBatch.Status.EXPIRED]
+    ).exclude(file="")
+    for batch in leftover:
+        with transaction.atomic(durable=True):
+            _forget_file(batch)
+            batch.save(update_fields=["file"])
+    return expired
 
 
 # --- Suppliers, contracts and fuel prices one at a time (the API, DESIGN §10) --

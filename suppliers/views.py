@@ -136,7 +136,12 @@ def import_detail(request, pk: int):
     return render(
         request,
         "suppliers/import_detail.html",
-        {"batch": batch, "preview_columns": columns, "preview_rows": rows},
+        {
+            "batch": batch,
+            "preview_columns": columns,
+            "preview_rows": rows,
+            "out_of_date": selectors.import_batch_out_of_date(batch),
+        },
     )
 
 

@@ -127,10 +127,12 @@ def audit_record(
     ``.approved``, ``.rejected``, ``.cancelled``), orders
     (``orders.order.issued``, ``.cancelled``, ``orders.allocation.received``),
     order documents (``orders.order_document.requested``, ``.built``,
-    ``.failed``, ``.downloaded``), imports (``suppliers.price_list.imported``
-    and ``.rejected``, ``catalogue.catalogue_file.imported`` and
-    ``.rejected``, ``suppliers.import_batch.uploaded``), suppliers, contracts,
-    fuel prices and items created through the API, savings files
+    ``.failed``, ``.downloaded``), imports (``suppliers.price_list.imported``,
+    ``.rejected`` and ``.expired``, ``catalogue.catalogue_file.imported``,
+    ``.rejected`` and ``.expired``, ``suppliers.import_batch.uploaded``),
+    the application's database role (``trusts.app_role.granted``),
+    suppliers, contracts, fuel prices and items created through the API,
+    savings files
     (``reports.savings_document.requested``, ``.downloaded``), list exports
     (``<app>.<list>_export.downloaded``) and every admin change
     (``admin.<model>.added``, ``.changed``, ``.deleted``).

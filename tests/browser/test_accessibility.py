@@ -71,6 +71,22 @@ def world(trust, other_trust):
         row_count=1,
         created_by=contract_manager,
     )
+    # A preview another catalogue import overtook: its page says so.
+    out_of_date = ImportBatch.objects.create(
+        kind=ImportBatch.Kind.CATALOGUE,
+        original_name="catalogue-old.csv",
+        status=ImportBatch.Status.PREVIEWED,
+        row_count=1,
+        created_count=1,
+        created_by=contract_manager,
+    )
+    ImportBatch.objects.create(
+        kind=ImportBatch.Kind.CATALOGUE,
+        original_name="catalogue-new.csv",
+        status=ImportBatch.Status.APPLIED,
+        applied_at=timezone.now(),
+        created_by=contract_manager,
+    )
     last_month = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
     return {
         "users": {
@@ -87,6 +103,7 @@ def world(trust, other_trust):
         "item": item,
         "contract": contract,
         "batch": batch,
+        "out_of_date": out_of_date,
         "month": f"{last_month:%Y-%m}",
     }
 
@@ -144,6 +161,7 @@ def pages_of(role: str, world: dict) -> dict[str, str]:
         "contract_manager": {
             "imports": "/contracts/imports/",
             "import": f"/contracts/imports/{world['batch'].pk}/",
+            "import-out-of-date": f"/contracts/imports/{world['out_of_date'].pk}/",
             "import-catalogue": "/contracts/imports/catalogue/",
             "import-price-list": "/contracts/imports/price-list/",
         },

@@ -131,6 +131,7 @@ def test_tasks_have_the_scheduled_names(settings):
     assert names == {
         tasks.sweep_pending_documents_task.name,
         tasks.build_previous_month_savings_task.name,
+        "suppliers.expire_import_previews",
     }
     assert tasks.build_savings_document_task.name == "reports.build_savings_document"
     assert tasks.build_savings_document_task.acks_late
