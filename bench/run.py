@@ -176,6 +176,21 @@ def _timed(function, repeat: int) -> float:
     return statistics.median(times)
 
 
+def _timed_in_turns(first, second, repeat: int) -> tuple[float, float]:
+    """Median seconds of each of two calls, taken in turns (first, second,
+    first, …) after one warm-up call of each: a spell when the machine runs
+    slower or faster falls on both alike, not on whichever ran then."""
+    first()
+    second()
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeat):
+        for function, kept in ((first, times[0]), (second, times[1])):
+            started = time.perf_counter()
+            function()
+            kept.append(time.perf_counter() - started)
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
 def _server_url(database_url: str, name: str) -> str:
     return urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
 
@@ -247,9 +262,10 @@ def bench_lists(report: Report, size: Size, users) -> None:
                 if response.status_code != 200:
                     raise RuntimeError(f"{url} page {page}: {response.status_code}")
 
-            app_seconds = _timed(app, size.page_repeat)
-            raw_seconds = _timed(
-                _raw_page(queryset, (page - 1) * per_page, per_page), size.page_repeat
+            app_seconds, raw_seconds = _timed_in_turns(
+                app,
+                _raw_page(queryset, (page - 1) * per_page, per_page),
+                size.page_repeat,
             )
             app_times[page] = app_seconds
             report.ratio(
