@@ -75,6 +75,7 @@ def test_a_preview_overtaken_by_another_price_list_cannot_be_confirmed(
     body = detail.content.decode()
     assert "This preview is out of date" in body
     assert "Another price list for this contract was imported on" in body
+    assert "What the import would have done when previewed" in body
     assert "Confirm import" not in body
 
     with django_capture_on_commit_callbacks(execute=True):
