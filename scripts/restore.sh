@@ -3,6 +3,9 @@
 # by DATABASE_URL (created if missing) and its media into MEDIA_ROOT.
 # Usage: DATABASE_URL=postgres://... scripts/restore.sh backups/<timestamp>
 # A database that already holds tables is replaced only with FORCE=1.
+# Run it as the database's owner. The restored tables carry no grants: with
+# DATABASE_APP_ROLE=<role> the application's role gets its own back
+# (manage.py grant_app_role) before the restore is reported done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -53,6 +56,13 @@ fi
 
 pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction \
   --exit-on-error --dbname "$libpq_url" "$backup/database.dump"
+
+if [ -n "${DATABASE_APP_ROLE:-}" ]; then
+  DATABASE_URL="$url" "$PY" manage.py grant_app_role "$DATABASE_APP_ROLE" >/dev/null
+  echo "restore: $DATABASE_APP_ROLE may read and write the tables again, and only read and add to the audit trail"
+else
+  echo "restore: the tables carry no grants; run manage.py grant_app_role <role> as the owner (or set DATABASE_APP_ROLE)" >&2
+fi
 
 if [ -f "$backup/media.tar.gz" ]; then
   media_root=$("$PY" -c 'import django; from django.conf import settings; django.setup(); print(settings.MEDIA_ROOT)' | tail -n 1)

@@ -18,6 +18,7 @@ from tests.integration.conftest import (
     manage,
     production_environment,
 )
+from tests.scripts import run_script
 
 pytestmark = pytest.mark.integration
 
@@ -55,8 +56,15 @@ def database(private_postgres):
     return private_postgres
 
 
-def _url(cluster, role: str) -> str:
-    return f"postgres://{role}@127.0.0.1:{cluster.port}/alliance"
+def _url(cluster, role: str, name: str = "alliance") -> str:
+    return f"postgres://{role}@127.0.0.1:{cluster.port}/{name}"
+
+
+def _script(name: str, *args: str, env: dict) -> str:
+    """One of scripts/ run with ``env``; its output."""
+    result = run_script(name, *args, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
 
 
 def _audit_count(url: str) -> int:
@@ -139,3 +147,29 @@ def test_the_app_runs_as_its_own_role_and_cannot_touch_the_audit_trail(
 
     # A migration's new tables need the grant again; running it twice is safe.
     assert manage("grant_app_role", APP, env=owner_env) == granted
+
+    # A backup restored by the owner into a new database (made by a
+    # superuser, as the first was), the role's grants given back by the
+    # restore itself.
+    with psycopg.connect(database.url(), autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE restored OWNER {OWNER}")
+    backup = _script(
+        "backup.sh", env={**owner_env, "BACKUP_ROOT": str(tmp_path / "backups")}
+    )
+    restored_env = {
+        **owner_env,
+        "DATABASE_URL": _url(database, OWNER, "restored"),
+        "DATABASE_APP_ROLE": APP,
+        "MEDIA_ROOT": str(tmp_path / "restored-media"),
+    }
+    restored = _script("restore.sh", backup.splitlines()[-1], env=restored_env)
+    assert f"{APP} may read and write the tables again" in restored
+    with psycopg.connect(_url(database, APP, "restored")) as connection:
+        assert (
+            connection.execute(
+                "SELECT count(*) FROM orders_jointpurchaseorder"
+            ).fetchone()[0]
+            == orders
+        )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            connection.execute("TRUNCATE trusts_auditevent")

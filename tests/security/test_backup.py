@@ -12,6 +12,7 @@ from django.db.models import Sum
 
 from orders.models import Allocation, JointPurchaseOrder, Requisition, RequisitionLine
 from tests import factories
+from tests.scripts import run_script
 from trusts import services
 from trusts.models import AuditEvent
 
@@ -36,16 +37,7 @@ def _url(dbname: str) -> str:
 
 
 def _run(script: str, *args: str, **env_vars: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, **env_vars}
-    return subprocess.run(  # noqa: S603 -- our own scripts, fixed arguments
-        ["bash", str(ROOT / "scripts" / script), *args],  # noqa: S607 -- bash from PATH
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_script(script, *args, env={**os.environ, **env_vars})
 
 
 def _figures_here() -> dict:
