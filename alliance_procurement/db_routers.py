@@ -3,10 +3,12 @@
 With ``DATABASE_REPLICA_URL`` set, settings add a ``replica`` database alias,
 ``ReplicaRouter`` and ``ReplicaReadMiddleware``. Reads go to the replica only
 inside ``replica_reads()``: the middleware opens it for every GET under
-``/reports/``, the savings API (``/api/v1/savings/``) and every list export
-(``?_export=csv|xlsx``); a task may open it itself. Everything else, and every
-write, uses ``default``, so a page never reads behind what the same request
-has just written.
+``/reports/``, the savings API's figures (``/api/v1/savings/<month>/``) and
+every list export (``?_export=csv|xlsx``); a task may open it itself. The
+savings API's files are not among them: a file it does not find it asks to
+be built, and a replica behind would have it ask for a ready file again.
+Everything else, and every write, uses ``default``, so a page never reads
+behind what the same request has just written.
 
 Reports tolerate the replica's lag (seconds); pages that act on what they
 show (approvals, pooling, receipts) never read from it.
@@ -26,6 +28,7 @@ another trust counts at once, on the replica's pages too.
 import contextlib
 import contextvars
 import logging
+import re
 import time
 
 from django.conf import settings
@@ -122,14 +125,19 @@ class ReplicaRouter:
         return db != REPLICA
 
 
-REPLICA_PATHS = ("/reports/", "/api/v1/savings/")
+SAVINGS_API_FIGURES = re.compile(r"/api/v1/savings/[0-9]{4}-[0-9]{2}/")
 
 
 def is_replica_request(request) -> bool:
-    """Reports pages, the savings API and list exports, read-only by method."""
+    """Reports pages, the savings API's figures and list exports, read-only
+    by method."""
     if request.method not in ("GET", "HEAD"):
         return False
-    return request.path.startswith(REPLICA_PATHS) or "_export" in request.GET
+    return (
+        request.path.startswith("/reports/")
+        or SAVINGS_API_FIGURES.fullmatch(request.path) is not None
+        or "_export" in request.GET
+    )
 
 
 class ReplicaReadMiddleware:

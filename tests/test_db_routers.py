@@ -101,6 +101,10 @@ def test_reports_pages_and_exports_are_replica_requests(rf):
     assert db_routers.is_replica_request(rf.get("/reports/savings/"))
     assert db_routers.is_replica_request(rf.get("/orders/", {"_export": "csv"}))
     assert db_routers.is_replica_request(rf.get("/api/v1/savings/2026-01/"))
+    # A file the API does not find it asks to be built: read on the primary.
+    assert not db_routers.is_replica_request(
+        rf.get("/api/v1/savings/2026-01/report.pdf")
+    )
     assert not db_routers.is_replica_request(rf.get("/api/v1/orders/"))
     assert not db_routers.is_replica_request(rf.get("/orders/"))
     assert not db_routers.is_replica_request(rf.post("/reports/savings/2026-01/build/"))
